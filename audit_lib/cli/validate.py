@@ -1,0 +1,29 @@
+"""``ropa validate PATH``: check a register and print a short summary."""
+
+from __future__ import annotations
+
+import argparse
+
+from audit_lib.cli.common import load_or_exit
+from audit_lib.tables import summary
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "validate",
+        help="check a register folder and print a summary",
+        description="Load and validate the register in PATH. Prints counts of activities, "
+        "recipients and countries and exits 0; on invalid input prints every problem as "
+        "'file:line: record id: field: message' and exits 1.",
+    )
+    p.add_argument("path", metavar="PATH", help="register folder, e.g. ropa/mobikin")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    register = load_or_exit(args.path)
+    counts = summary(register)
+    print(f"{register.organisation.name}: register is valid")
+    for label, value in counts.items():
+        print(f"  {label}: {value}")
+    return 0

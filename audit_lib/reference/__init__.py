@@ -1,0 +1,1 @@
+"""Dated legal reference data (EEA, adequacy, SCC modules, derogations) and vocabularies."""
