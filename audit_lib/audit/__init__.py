@@ -1,0 +1,38 @@
+"""Audit rules: turn a register into the DPO's work list of findings.
+
+Each rule is a small function in a topic module (completeness, transfers,
+processors, special_data, retention, lawful_basis, dpia, organisation,
+hygiene), registered in :data:`RULES` with a stable code (``ROPA-A001``...),
+severity, article and remedy. :func:`audit` runs them all and returns every
+finding; :func:`findings_table` gives them as a DataFrame.
+"""
+
+from audit_lib.audit import (  # noqa: F401  (importing registers the rules)
+    completeness,
+    dpia,
+    hygiene,
+    lawful_basis,
+    organisation,
+    processors,
+    retention,
+    special_data,
+    transfers,
+)
+from audit_lib.audit.catalogue import catalogue_markdown, catalogue_table
+from audit_lib.audit.core import (
+    FIELDS,
+    RULES,
+    AuditContext,
+    Finding,
+    Rule,
+    Severity,
+    at_or_above,
+    audit,
+    counts,
+    findings_table,
+)
+
+__all__ = [
+    "FIELDS", "RULES", "AuditContext", "Finding", "Rule", "Severity", "at_or_above", "audit",
+    "catalogue_markdown", "catalogue_table", "counts", "findings_table",
+]

@@ -1,0 +1,107 @@
+"""The rule catalogue (docs/audit-rules.md), generated from :data:`RULES`.
+
+    python -m audit_lib.audit.catalogue            # rewrite docs/audit-rules.md
+    python -m audit_lib.audit.catalogue --check    # exit 1 if the file is out of date
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from audit_lib.audit.core import RULES
+
+DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "audit-rules.md"
+
+TOPICS = {
+    "completeness": "Completeness of the record (Art 30(1) and 30(2))",
+    "transfers": "Transfers outside the EEA (Chapter V)",
+    "processors": "Processors and joint controllers (Art 26, 28)",
+    "special_data": "Special categories, criminal and children's data (Art 8, 9, 10)",
+    "retention": "Retention (Art 5(1)(e), 30(1)(f))",
+    "lawful_basis": "Lawful basis, legitimate interests, consent (Art 6, 7)",
+    "dpia": "Data protection impact assessment (Art 35)",
+    "organisation": "Organisation: representative, DPO, breaches, reviews (Art 27, 33, 37)",
+    "hygiene": "Register hygiene",
+}
+
+INTRO = """\
+# Audit rules
+
+`ropa audit PATH` (or `audit_lib.audit.audit(register)`) runs every rule below
+and lists every finding, most severe first. Each finding names the rule's
+code, severity and article, the record (activity, recipient, processor
+activity id, or `organisation`) and field at fault, what is wrong, and the
+remedy.
+
+Severities:
+
+- **high**: processing or a transfer likely unlawful as recorded, or a
+  mandatory safeguard missing (Art 6, 9, 10, 27, 28(3), 35, 37, Chapter V);
+- **medium**: a mandatory item of the record or a required document is missing;
+- **low**: good practice the DPO should see to (reviews, placeholders, unused records);
+- **info**: assumptions still to confirm, one per record, so they reach the DPO's work list.
+
+`ropa audit PATH --fail-on high` (the default) exits 1 when a finding is high;
+`--fail-on medium` or `low` gates on those and above. Activities with status
+`retired` are not audited. Dates (reviews, adequacy decisions) are judged as of
+`--as-of` (default: today).
+
+This file is generated from the rules themselves
+(`python -m audit_lib.audit.catalogue`); a test fails when it is out of date.
+"""
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def catalogue_table() -> pd.DataFrame:
+    """One row per rule: code, severity, article, topic, title, checks, remedy."""
+    rows = [{"code": r.code, "severity": r.severity.value, "article": r.article, "topic": r.topic,
+             "title": r.title, "checks": r.checks, "remedy": r.remedy} for r in RULES.values()]
+    return pd.DataFrame(rows, columns=["code", "severity", "article", "topic", "title", "checks", "remedy"])
+
+
+def catalogue_markdown() -> str:
+    """The rule catalogue as Markdown, grouped by topic, in code order."""
+    lines = [INTRO]
+    by_topic: dict[str, list] = {}
+    for r in sorted(RULES.values(), key=lambda r: r.code):
+        by_topic.setdefault(r.topic, []).append(r)
+    for topic in [*TOPICS, *sorted(set(by_topic) - set(TOPICS))]:
+        rules = by_topic.get(topic)
+        if not rules:
+            continue
+        lines += [f"## {TOPICS.get(topic, topic)}", "",
+                  "| Code | Severity | Article | Rule | What it checks | How to fix |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {r.code} | {r.severity.value} | {_cell(r.article)} | {_cell(r.title)} | "
+                  f"{_cell(r.checks)} | {_cell(r.remedy)} |" for r in rules]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Write or check docs/audit-rules.md")
+    parser.add_argument("path", nargs="?", default=str(DOC_PATH))
+    parser.add_argument("--check", action="store_true", help="exit 1 if the file is out of date")
+    args = parser.parse_args(argv)
+    path = Path(args.path)
+    text = catalogue_markdown()
+    if args.check:
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        if current != text:
+            print(f"{path} is out of date: run python -m audit_lib.audit.catalogue", file=sys.stderr)
+            return 1
+        return 0
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path} ({len(RULES)} rules)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""Art 30(1)(a)-(g) and Art 30(2): is every item of the record there?"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from audit_lib.audit.core import ORGANISATION, AuditContext, Hit, anonymised_only, rule
+from audit_lib.model import Contact, RecipientRole
+
+
+def _reachable(contact: Contact | None) -> bool:
+    """A contact someone can actually use: an email, phone, postal address or web form."""
+    return bool(contact and (contact.email or contact.phone or contact.address or contact.url))
+
+
+def _named(what: str, name: str | None) -> str:
+    return f"{what} {name}" if name else what
+
+
+@rule("ROPA-A001", "medium", "Art 30(1)(a)", "Controller contact details missing",
+      "Add the controller's postal address and a privacy contact (email or phone) to organisation.yaml.")
+def controller_contact(ctx: AuditContext) -> Iterator[Hit]:
+    """The controller has no usable contact detail: no address, and no contact with an email,
+    phone, postal address or URL."""
+    org = ctx.organisation
+    if not (org.address or _reachable(org.contact)):
+        yield Hit(ORGANISATION, "contact", f"{org.name}: no address or contact details recorded")
+
+
+@rule("ROPA-A002", "medium", "Art 30(1)(b)", "Purposes missing",
+      "State what the activity is for: add purposes (fideslang data use key and a description).")
+def purposes(ctx: AuditContext) -> Iterator[Hit]:
+    """An activity in force has no purpose of processing."""
+    for a in ctx.activities:
+        if not a.purposes:
+            cats = ", ".join(a.data_category_keys) or "no data categories"
+            yield Hit(a.id, "purposes", f"{a.name}: no purpose recorded (collects {cats})")
+
+
+@rule("ROPA-A003", "medium", "Art 30(1)(c)", "Categories of data subjects missing",
+      "Name whose data it is: add data_subjects (fideslang data subject keys, e.g. customer, visitor).")
+def data_subjects(ctx: AuditContext) -> Iterator[Hit]:
+    """An activity in force names no category of data subjects."""
+    for a in ctx.activities:
+        if not a.data_subjects:
+            yield Hit(a.id, "data_subjects", f"{a.name}: no category of data subjects recorded")
+
+
+@rule("ROPA-A004", "medium", "Art 30(1)(c)", "Categories of personal data missing",
+      "List the data processed: add data_categories (fideslang keys, with a label in the policy's words).")
+def data_categories(ctx: AuditContext) -> Iterator[Hit]:
+    """An activity in force names no category of personal data (and is not only about
+    anonymous users)."""
+    for a in ctx.activities:
+        if not a.data_categories and not anonymised_only(a):
+            yield Hit(a.id, "data_categories", f"{a.name}: no category of personal data recorded")
+
+
+@rule("ROPA-A005", "low", "Art 30(1)(d)", "Recipients not stated",
+      "List the recipients; if only staff see the data, link an internal recipient (role: internal), "
+      "so the record says so rather than staying silent.")
+def recipients_not_stated(ctx: AuditContext) -> Iterator[Hit]:
+    """An activity in force with personal data names no recipient at all, not even an internal
+    one, and no assumption about its recipients."""
+    for a in ctx.activities:
+        if a.recipients or anonymised_only(a) or any(x.field == "recipients" for x in a.assumptions):
+            continue
+        yield Hit(a.id, "recipients", f"{a.name}: no recipient recorded, not even an internal one")
+
+
+@rule("ROPA-A006", "medium", "Art 30(1)(d)", "Host of a system not listed as recipient",
+      "Add the hosting provider to the activity's recipients (it receives the data by hosting it).")
+def system_hosts(ctx: AuditContext) -> Iterator[Hit]:
+    """An activity uses a system hosted by a recipient that is not among the activity's
+    recipients: the host receives the data."""
+    reg = ctx.register
+    systems = {s.id: s for s in reg.systems}
+    for a in ctx.activities:
+        listed = set(a.recipient_ids)
+        for sid in a.systems:
+            host = systems[sid].hosted_by if sid in systems else None
+            if host and host not in listed and host in ctx.recipients:
+                yield Hit(a.id, "recipients", f"{a.name}: system {sid} is hosted by "
+                          f"{ctx.recipients[host].name} ({host}), which is not listed as a recipient")
+
+
+@rule("ROPA-A007", "medium", "Art 30(1)(g)", "Security measures missing",
+      "Link the technical and organisational measures (security.yaml ids) that protect this data.")
+def security_measures(ctx: AuditContext) -> Iterator[Hit]:
+    """An activity in force with personal data links no security measure (Art 32(1))."""
+    for a in ctx.activities:
+        if not a.security_measures and not anonymised_only(a):
+            yield Hit(a.id, "security_measures", f"{a.name}: no security measure recorded")
+
+
+@rule("ROPA-A008", "medium", "Art 30(1)(e)", "Recipient countries missing",
+      "Record the countries where the recipient stores or accesses the data, so transfers out of "
+      "the EEA can be identified.")
+def recipient_countries(ctx: AuditContext) -> Iterator[Hit]:
+    """A recipient (not internal, not a placeholder) has no country recorded, so no one can
+    tell whether data leaves the EEA."""
+    for r in ctx.register.recipients:
+        if not r.countries and r.role is not RecipientRole.internal and not r.placeholder:
+            yield Hit(r.id, "countries", f"{r.name}: no country recorded")
+
+
+@rule("ROPA-A009", "low", "Art 30(1)(a)", "Joint controller contact details missing",
+      "Record the joint controller's address or privacy contact (contact: email, address).")
+def joint_controller_contact(ctx: AuditContext) -> Iterator[Hit]:
+    """A joint controller (a recipient with role joint_controller, or one listed in
+    organisation.joint_controllers) has no contact details."""
+    for r in ctx.register.recipients:
+        if r.role is RecipientRole.joint_controller and not (r.address or _reachable(r.contact)):
+            yield Hit(r.id, "contact", f"joint controller {r.name}: no contact details recorded")
+    for i, c in enumerate(ctx.organisation.joint_controllers):
+        if not _reachable(c):
+            yield Hit(ORGANISATION, f"joint_controllers[{i}]",
+                      f"joint controller {c.name or '#' + str(i + 1)}: no contact details recorded")
+
+
+@rule("ROPA-A010", "low", "Art 30(1)(a)", "DPO or representative without contact details",
+      "Add an email, phone or address for the DPO (Art 37(7)) and the EU representative.")
+def dpo_representative_contact(ctx: AuditContext) -> Iterator[Hit]:
+    """A DPO or EU representative is recorded but cannot be reached: no email, phone,
+    address or URL."""
+    org = ctx.organisation
+    for name, contact in (("dpo", org.dpo), ("eu_representative", org.eu_representative)):
+        if contact is not None and not _reachable(contact):
+            who = _named("DPO" if name == "dpo" else "EU representative", contact.name)
+            yield Hit(ORGANISATION, name, f"{who} has no contact details")
+
+
+@rule("ROPA-A011", "medium", "Art 30(2)(a)", "Processor record: controller contact missing",
+      "Record the contact details of the controller you process for (email or address).")
+def processor_controller_contact(ctx: AuditContext) -> Iterator[Hit]:
+    """A processor activity (Art 30(2) record) does not say how to reach the controller it acts for."""
+    for p in ctx.register.processor_activities:
+        if not _reachable(p.controller):
+            yield Hit(p.id, "controller", f"{p.name}: {_named('controller', p.controller.name)} has no "
+                      "contact details")
+
+
+@rule("ROPA-A012", "medium", "Art 30(2)(d)", "Processor record: security measures missing",
+      "Link the security measures applied to the processing you carry out for the controller.")
+def processor_security(ctx: AuditContext) -> Iterator[Hit]:
+    """A processor activity (Art 30(2) record) links no security measure."""
+    for p in ctx.register.processor_activities:
+        if not p.security_measures:
+            yield Hit(p.id, "security_measures", f"{p.name}: no security measure recorded")

@@ -1,0 +1,264 @@
+"""Findings, severities, the rule registry and the audit runner.
+
+A rule is a small function taking an :class:`AuditContext` and yielding
+:class:`Hit` tuples (record, field, message[, remedy]); the :func:`rule`
+decorator registers it in :data:`RULES` with its stable code, severity, the
+article it implements and a remedy sentence. :func:`audit` runs every rule and
+collects every finding: a rule never stops at the first one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from enum import Enum
+from functools import cached_property
+from typing import Any, NamedTuple
+
+import pandas as pd
+
+from audit_lib.model import ActivityStatus, ProcessingActivity, Recipient, Register
+
+# --------------------------------------------------------------------------
+# Data
+# --------------------------------------------------------------------------
+
+
+class Severity(str, Enum):
+    """How urgently a finding needs the DPO: high, medium, low, info (in that order)."""
+
+    high = "high"
+    medium = "medium"
+    low = "low"
+    info = "info"
+
+    @property
+    def rank(self) -> int:
+        """0 for high ... 3 for info (sort key: most severe first)."""
+        return _RANK[self.value]
+
+    def at_least(self, level: Severity | str) -> bool:
+        """True when this severity is ``level`` or more severe."""
+        return self.rank <= Severity(level).rank
+
+
+_RANK = {"high": 0, "medium": 1, "low": 2, "info": 3}
+
+FIELDS = ("code", "severity", "article", "record", "field", "message", "remedy")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One gap in the register: what, where, under which article, and how to fix it."""
+
+    code: str
+    severity: Severity
+    article: str
+    record: str
+    field: str
+    message: str
+    remedy: str
+
+    def as_dict(self) -> dict[str, str]:
+        """Plain dict with the keys of :data:`FIELDS` (severity as its text value)."""
+        out = asdict(self)
+        out["severity"] = self.severity.value
+        return out
+
+    def __str__(self) -> str:
+        return f"{self.severity.value.upper()} {self.code} [{self.article}] {self.record}.{self.field}: " \
+               f"{self.message}"
+
+
+class Hit(NamedTuple):
+    """What a rule yields: the record and field at fault and a message (optional own remedy)."""
+
+    record: str
+    field: str
+    message: str
+    remedy: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A catalogue entry: the rule's code, severity, article, what it checks and how to fix."""
+
+    code: str
+    severity: Severity
+    article: str
+    title: str
+    checks: str
+    remedy: str
+    topic: str
+    func: Callable[[AuditContext], Iterable[Hit]]
+
+    def run(self, ctx: AuditContext) -> Iterator[Finding]:
+        for hit in self.func(ctx):
+            yield Finding(self.code, self.severity, self.article, hit.record, hit.field, hit.message,
+                          hit.remedy or self.remedy)
+
+
+RULES: dict[str, Rule] = {}
+"""The rule catalogue, by code, in registration order."""
+
+
+def rule(code: str, severity: Severity | str, article: str, title: str, remedy: str):
+    """Register a rule function under a stable ``code`` (its docstring says what it checks)."""
+
+    def decorate(func: Callable[[AuditContext], Iterable[Hit]]):
+        if code in RULES:
+            raise ValueError(f"duplicate audit rule code {code}")
+        doc = inspect.getdoc(func) or title
+        checks = " ".join(doc.split("\n\n")[0].split())
+        topic = func.__module__.rsplit(".", 1)[-1]
+        RULES[code] = Rule(code, Severity(severity), article, title, checks, remedy, topic, func)
+        return func
+
+    return decorate
+
+
+# --------------------------------------------------------------------------
+# Context: everything rules need, indexed once (O(size of the register))
+# --------------------------------------------------------------------------
+
+ORGANISATION = "organisation"
+"""Record id used for findings about the organisation and its commitments."""
+
+_ANONYMOUS_WORDS = ("anonymi", "anonymous", "aggregat")
+
+
+def is_anonymous_category(key: str, label: str | None = None) -> bool:
+    """True for a category that is not personal data: not a ``user.*`` key, or marked anonymised."""
+    if not key.startswith("user"):
+        return True
+    text = f"{key} {label or ''}".lower()
+    return any(word in text for word in _ANONYMOUS_WORDS)
+
+
+def anonymised_only(activity: ProcessingActivity) -> bool:
+    """True when an activity holds no personal data: every category anonymous (Recital 26)."""
+    if activity.data_categories:
+        return all(is_anonymous_category(c.key, c.label) for c in activity.data_categories)
+    return bool(activity.data_subjects) and all(s.key == "anonymous_user" for s in activity.data_subjects)
+
+
+def listing(items, limit: int = 5) -> str:
+    """Comma-separated items, the first ``limit`` then 'and N more' (keeps messages short)."""
+    items = list(items)
+    shown = ", ".join(str(i) for i in items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def as_date(value: dt.date | str | None) -> dt.date:
+    """The audit date: a date, an ISO string, or None for today."""
+    if value is None:
+        return dt.date.today()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+class AuditContext:
+    """A register plus the indexes rules share, built once per audit."""
+
+    def __init__(self, register: Register, as_of: dt.date | str | None = None):
+        self.register = register
+        self.as_of = as_date(as_of)
+        self.organisation = register.organisation
+        self.recipients: dict[str, Recipient] = {r.id: r for r in register.recipients}
+        self.activities = [a for a in register.activities if a.status is not ActivityStatus.retired]
+        """Activities in force (active or planned); retired ones need no remedy."""
+        users: dict[str, list[ProcessingActivity]] = defaultdict(list)
+        for activity in self.activities:
+            for rid in dict.fromkeys(activity.recipient_ids):
+                users[rid].append(activity)
+        self.users = dict(users)
+        """Recipient id -> activities in force disclosing to it."""
+        children: dict[str, list[Recipient]] = defaultdict(list)
+        for r in register.recipients:
+            if r.parent:
+                children[r.parent].append(r)
+        self.children = dict(children)
+
+    def chain(self, recipient_id: str) -> list[str]:
+        """The processor chain down to a recipient: [top processor, ..., recipient_id]."""
+        out = [recipient_id]
+        seen = {recipient_id}
+        parent = self.recipients[recipient_id].parent
+        while parent and parent in self.recipients and parent not in seen:
+            out.append(parent)
+            seen.add(parent)
+            parent = self.recipients[parent].parent
+        return out[::-1]
+
+    def top_of(self, recipient_id: str) -> str:
+        """The processor at the top of a sub-processor chain."""
+        return self.chain(recipient_id)[0]
+
+    def in_force_users(self, recipient_id: str) -> list[ProcessingActivity]:
+        """Activities in force whose data reaches a recipient, directly or down its processor chain."""
+        found: dict[str, ProcessingActivity] = {}
+        for rid in self.chain(recipient_id):
+            for a in self.users.get(rid, ()):
+                found.setdefault(a.id, a)
+        return list(found.values())
+
+    @cached_property
+    def transfers(self) -> list[Any]:
+        """Transfers out of the EEA, classified by :func:`audit_lib.flows.classify_transfers`."""
+        from audit_lib.flows import classify_transfers
+
+        return classify_transfers(self.register, as_of=self.as_of)
+
+    def is_eea(self, code: str) -> bool:
+        from audit_lib.reference.transfers import is_eea
+
+        return is_eea(code, as_of=self.as_of)
+
+
+# --------------------------------------------------------------------------
+# Running the audit
+# --------------------------------------------------------------------------
+
+
+def sort_key(f: Finding) -> tuple:
+    return (f.severity.rank, f.code, f.record, f.field, f.message)
+
+
+def audit(register: Register, as_of: dt.date | str | None = None,
+          rules: Iterable[str] | None = None) -> list[Finding]:
+    """Run every rule (or the codes in ``rules``) on ``register``; all findings, most severe first.
+
+    ``as_of`` (default today) dates the review-age rules and the transfer
+    classification, so an old register is judged by the law of its day.
+    """
+    ctx = AuditContext(register, as_of)
+    selected = RULES.values() if rules is None else [RULES[c] for c in rules]
+    findings: list[Finding] = []
+    for entry in selected:
+        findings.extend(entry.run(ctx))
+    return sorted(findings, key=sort_key)
+
+
+def findings_table(findings: Iterable[Finding]) -> pd.DataFrame:
+    """Findings as a DataFrame (columns :data:`FIELDS`), most severe first."""
+    rows = [f.as_dict() for f in sorted(findings, key=sort_key)]
+    return pd.DataFrame(rows, columns=list(FIELDS))
+
+
+def at_or_above(findings: Iterable[Finding], level: Severity | str) -> list[Finding]:
+    """The findings of severity ``level`` or more severe (for a CI gate)."""
+    return [f for f in findings if f.severity.at_least(level)]
+
+
+def counts(findings: Iterable[Finding]) -> dict[str, int]:
+    """Number of findings per severity, every severity present (zero when none)."""
+    out = {s.value: 0 for s in Severity}
+    for f in findings:
+        out[f.severity.value] += 1
+    return out

@@ -1,0 +1,110 @@
+"""``ropa audit PATH [--as-of DATE] [--fail-on LEVEL] [--format table|json|csv]``."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import json
+import sys
+import textwrap
+
+from audit_lib.cli.common import CliExit, load_or_exit
+
+LEVELS = ("high", "medium", "low", "info")
+FORMATS = ("table", "json", "csv")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date written YYYY-MM-DD") from None
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "audit",
+        help="list the gaps a DPO has to close (findings), with article and remedy",
+        description="Audit the register in PATH against the GDPR rules in docs/audit-rules.md "
+        "(completeness of the Art 30 record, transfers outside the EEA, processors, special "
+        "categories, retention, lawful basis, DPIA, representative, DPO, breach procedure, "
+        "reviews) and print every finding, most severe first. Exit codes: 0 when no finding "
+        "reaches the --fail-on level, 1 when one does, 2 on invalid input (an invalid register "
+        "is printed one problem per line, as by 'ropa validate').",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n  ropa audit ropa/mobikin\n  ropa audit ropa/dearmob --fail-on medium "
+        "--format json\n  ropa audit --list-rules",
+    )
+    p.add_argument("path", metavar="PATH", nargs="?", help="register folder, e.g. ropa/mobikin")
+    p.add_argument("--as-of", type=_date, metavar="DATE",
+                   help="audit date YYYY-MM-DD for review ages and the transfer rules in force "
+                   "(default: today)")
+    p.add_argument("--fail-on", choices=LEVELS, default="high", metavar="LEVEL",
+                   help="exit 1 when a finding of this severity or worse exists: high (default, "
+                   "for a CI gate), medium, low or info")
+    p.add_argument("--format", choices=FORMATS, default="table",
+                   help="table (default, for people), json (a list of objects with keys code, "
+                   "severity, article, record, field, message, remedy) or csv (same columns)")
+    p.add_argument("--list-rules", action="store_true",
+                   help="print the rule catalogue (code, severity, article, title) and exit")
+    p.set_defaults(func=run)
+
+
+def _table(findings, org_name: str, as_of: dt.date) -> str:
+    from audit_lib.audit import counts
+
+    n = counts(findings)
+    total = len(findings)
+    head = (f"{org_name}: audit as of {as_of}: {total} finding{'s' if total != 1 else ''} "
+            f"({', '.join(f'{v} {k}' for k, v in n.items())})")
+    lines = [head]
+    wrap = textwrap.TextWrapper(width=100, initial_indent="    ", subsequent_indent="    ")
+    for f in findings:
+        lines += ["", f"{f.severity.value.upper():<6}  {f.code}  [{f.article}]  {f.record} / {f.field}",
+                  wrap.fill(f.message), wrap.fill("Fix: " + f.remedy)]
+    return "\n".join(lines) + "\n"
+
+
+def _csv(findings) -> str:
+    from audit_lib.audit import FIELDS
+    from audit_lib.export.safety import csv_text
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(FIELDS)
+    for f in findings:
+        writer.writerow([csv_text(v) for v in f.as_dict().values()])
+    return buffer.getvalue()
+
+
+def _rules() -> str:
+    from audit_lib.audit import RULES
+
+    return "".join(f"{r.code}  {r.severity.value:<6}  {r.article:<24}  {r.title}\n" for r in RULES.values())
+
+
+def run(args: argparse.Namespace) -> int:
+    from audit_lib.audit import at_or_above, audit
+
+    if args.list_rules:
+        sys.stdout.write(_rules())
+        return 0
+    if not args.path:
+        raise CliExit(2, "ropa audit: give the register folder PATH (e.g. ropa/mobikin)")
+    register = load_or_exit(args.path, code=2)
+    as_of = args.as_of or dt.date.today()
+    findings = audit(register, as_of=as_of)
+    if args.format == "json":
+        sys.stdout.write(json.dumps([f.as_dict() for f in findings], indent=2, ensure_ascii=False) + "\n")
+    elif args.format == "csv":
+        sys.stdout.write(_csv(findings))
+    else:
+        sys.stdout.write(_table(findings, register.organisation.name, as_of))
+    blocking = at_or_above(findings, args.fail_on)
+    if blocking:
+        n = len(blocking)
+        print(f"ropa audit: {n} finding{'s' if n != 1 else ''} at or above '{args.fail_on}'", file=sys.stderr)
+        return 1
+    return 0

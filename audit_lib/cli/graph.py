@@ -1,0 +1,85 @@
+"""``ropa graph PATH -o FILE``: draw the data-flow diagram, or export the graph for other tools."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from pathlib import Path
+
+from audit_lib.cli.common import CliExit, load_or_exit
+from audit_lib.cli.transfers import iso_date
+
+IMAGE_SUFFIXES = {".png", ".svg", ".pdf"}
+DATA_SUFFIXES = {".graphml": "graphml", ".json": "json"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "graph",
+        help="draw the data-flow diagram (png/svg/pdf) or export the graph (GraphML, JSON)",
+        description="Write the layered data-flow diagram of the register (data subjects, activities, "
+        "systems and recipients, sub-processors; coloured by EEA / adequacy / third country) to "
+        "FILE (.png, .svg or .pdf), or with --format (or a .graphml / .json name) the graph itself "
+        "as GraphML or node-link JSON.",
+    )
+    p.add_argument("path", metavar="PATH", help="register folder, e.g. ropa/mobikin")
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="where to write: flows.png, flows.svg, flows.pdf, flows.graphml or flows.json")
+    p.add_argument("--format", choices=["graphml", "json"], default=None,
+                   help="write graph data in this format instead of a diagram")
+    p.add_argument("--as-of", type=iso_date, default=None, metavar="DATE",
+                   help="colour parties by the law in force on this date (default: today)")
+    p.set_defaults(func=run)
+
+
+def _target(output: str, fmt: str | None) -> tuple[Path, str]:
+    target = Path(output)
+    suffix = target.suffix.lower()
+    if fmt is None:
+        if suffix in IMAGE_SUFFIXES:
+            fmt = suffix[1:]
+        elif suffix in DATA_SUFFIXES:
+            fmt = DATA_SUFFIXES[suffix]
+        else:
+            raise CliExit(2, f"ropa graph: cannot tell the format of '{output}': name it .png, .svg, "
+                             ".pdf, .graphml or .json, or give --format")
+    if target.is_dir():
+        raise CliExit(2, f"ropa graph: '{output}' is a folder: give a file name such as {output}/flows.png")
+    parent = target.parent
+    if not parent.is_dir():
+        raise CliExit(2, f"ropa graph: folder '{parent}' does not exist; nothing was written")
+    if not os.access(parent, os.W_OK):
+        raise CliExit(2, f"ropa graph: cannot write in folder '{parent}'; nothing was written")
+    return target, fmt
+
+
+def _write_atomically(target: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def run(args: argparse.Namespace) -> int:
+    target, fmt = _target(args.output, args.format)
+    register = load_or_exit(args.path)
+    try:
+        if fmt in {"graphml", "json"}:
+            from audit_lib.flows import build_graph, export_graph
+
+            export_graph(build_graph(register, args.as_of), target, fmt)  # atomic itself
+        else:
+            from audit_lib.plots import flow_diagram
+
+            fig = flow_diagram(register, args.as_of)
+            _write_atomically(target, lambda tmp: fig.savefig(tmp, format=fmt, dpi=110))
+    except OSError as exc:
+        raise CliExit(2, f"ropa graph: cannot write '{target}': {exc.strerror or exc}; nothing was written") \
+            from None
+    print(f"wrote {target}")
+    return 0

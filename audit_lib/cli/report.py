@@ -1,0 +1,45 @@
+"""``ropa report PATH -o DIR``: run the DPO notebooks on a register and write them as HTML."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from audit_lib.cli.common import CliExit, load_or_exit
+from audit_lib.report import CELL_TIMEOUT, NOTEBOOKS, NotebookFailed, build_report, notebook_paths
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "report",
+        help="execute the notebooks on a register and write them as HTML",
+        description="Validate the register in PATH, then execute every notebook (overview, data flows "
+        "and transfers, audit findings, Article 30 export, breach and access requests) on it and "
+        "write one self-contained HTML file per notebook into DIR, figures included. Exits 1 "
+        "without running anything when the register is invalid, and 1 naming the notebook and "
+        "cell when a notebook fails.",
+    )
+    p.add_argument("path", metavar="PATH", help="register folder, e.g. ropa/mobikin")
+    p.add_argument("-o", "--output", metavar="DIR", required=True, help="folder for the HTML files")
+    p.add_argument("--notebooks", metavar="DIR", default=str(NOTEBOOKS),
+                   help="folder of the notebooks to run (default: the repository's notebooks/)")
+    p.add_argument("--timeout", type=int, default=CELL_TIMEOUT, metavar="SECONDS",
+                   help=f"time limit per cell (default {CELL_TIMEOUT})")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    load_or_exit(args.path)
+    notebooks = notebook_paths(args.notebooks)
+    if not notebooks:
+        raise CliExit(1, f"ropa: no notebooks (01_*.ipynb ...) in {args.notebooks}")
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        raise CliExit(1, f"ropa: {out} exists and is not a folder")
+    try:
+        written = build_report(args.path, out, notebooks, timeout=args.timeout)
+    except NotebookFailed as exc:
+        raise CliExit(1, f"ropa: {exc}") from None
+    for path in written:
+        print(path)
+    return 0

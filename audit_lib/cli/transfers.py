@@ -1,0 +1,72 @@
+"""``ropa transfers PATH``: list every transfer of personal data outside the EEA (Chapter V)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+
+from audit_lib.cli.common import load_or_exit
+from audit_lib.flows import classify_transfers, transfers_table
+from audit_lib.reference.transfers import AS_OF
+
+TABLE_COLUMNS = ["exporter", "importer", "country", "mechanism", "article", "status"]
+
+
+def iso_date(text: str) -> dt.date:
+    """argparse type: a date written YYYY-MM-DD."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date written YYYY-MM-DD") from None
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "transfers",
+        help="list transfers of personal data outside the EEA and their legal ground",
+        description="Classify every flow of personal data to a party outside the EEA (including onward "
+        "transfers from a processor to its sub-processor) as of a date: adequacy decision (Art 45), "
+        "declared safeguard (Art 46), derogation (Art 49) or none. Status is 'compliant', 'safeguard to "
+        "verify' or 'no lawful mechanism'.",
+    )
+    p.add_argument("path", metavar="PATH", help="register folder, e.g. ropa/mobikin")
+    p.add_argument("--as-of", type=iso_date, default=None, metavar="DATE",
+                   help="judge by the law in force on this date (YYYY-MM-DD; default: today)")
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table",
+                   help="table (default, for reading), json (list of objects) or csv")
+    p.set_defaults(func=run)
+
+
+def _table(transfers, day: dt.date) -> str:
+    if not transfers:
+        return f"No transfers of personal data outside the EEA (as of {day.isoformat()})."
+    frame = transfers_table(None, transfers=transfers)
+    frame["country"] = frame["country"].fillna("?")
+    shown = frame[TABLE_COLUMNS].copy()
+    shown.insert(0, "#", range(1, len(shown) + 1))
+    lines = [shown.to_string(index=False), "", "Notes:"]
+    lines += [f"{i}. {t.note}" + (f" [{', '.join(t.flags)}]" if t.flags else "")
+              for i, t in enumerate(transfers, 1) if t.note or t.flags]
+    counts = {s: sum(t.status == s for t in transfers)
+              for s in ("compliant", "safeguard to verify", "no lawful mechanism")}
+    lines += ["", f"{len(transfers)} transfers as of {day.isoformat()}: "
+              + ", ".join(f"{n} {s}" for s, n in counts.items())]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    register = load_or_exit(args.path)
+    day = args.as_of or dt.date.today()
+    if day > AS_OF:
+        print(f"ropa: note: reference data last checked on {AS_OF.isoformat()}; decisions adopted since "
+              "are not known to it", file=sys.stderr)
+    transfers = classify_transfers(register, day)
+    if args.format == "json":
+        print(json.dumps([t.as_dict() for t in transfers], indent=2, ensure_ascii=False))
+    elif args.format == "csv":
+        transfers_table(register, transfers=transfers).to_csv(sys.stdout, index=False)
+    else:
+        print(_table(transfers, day))
+    return 0

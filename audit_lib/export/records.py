@@ -1,0 +1,168 @@
+"""Machine-readable data sheets: every record, every field, losslessly (read by import-xlsx).
+
+Each record type has a sheet ``data.<name>`` with one row per record and one column
+per model field, in model order. Scalar fields (text, numbers, true/false, dates,
+enumerations) are plain cells a DPO can edit; lists and nested records are JSON.
+A text value is written as JSON (starting with a double quote) only when it is
+empty, starts with a double quote, or holds characters XML cannot store, so the
+encoding is unambiguous and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import types
+import typing
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
+
+from audit_lib.export.safety import ILLEGAL_XML_RE
+from audit_lib.export.sheet import Column, Sheet
+from audit_lib.model import (
+    BreachProcedure,
+    ChildrenPolicy,
+    CookieUse,
+    Organisation,
+    OtherCommitment,
+    ProcessingActivity,
+    ProcessorActivity,
+    Recipient,
+    Register,
+    RightCommitment,
+    SecurityMeasure,
+    System,
+    TaxonomyExtension,
+)
+
+PREFIX = "data."
+
+
+@dataclass(frozen=True)
+class DataTable:
+    """Where a record type lives in the Register, and its data sheet."""
+
+    name: str
+    model: type[BaseModel]
+    path: tuple[str, ...]
+    many: bool = True
+
+    @property
+    def sheet(self) -> str:
+        return PREFIX + self.name
+
+    def records(self, register: Register) -> list[BaseModel]:
+        value: Any = register
+        for step in self.path:
+            value = getattr(value, step)
+        if self.many:
+            return list(value)
+        return [] if value is None else [value]
+
+
+DATA_TABLES: tuple[DataTable, ...] = (
+    DataTable("organisation", Organisation, ("organisation",), many=False),
+    DataTable("activities", ProcessingActivity, ("activities",)),
+    DataTable("recipients", Recipient, ("recipients",)),
+    DataTable("security", SecurityMeasure, ("security_measures",)),
+    DataTable("systems", System, ("systems",)),
+    DataTable("processor_activities", ProcessorActivity, ("processor_activities",)),
+    DataTable("rights", RightCommitment, ("commitments", "rights")),
+    DataTable("breach_procedure", BreachProcedure, ("commitments", "breach_procedure"), many=False),
+    DataTable("children", ChildrenPolicy, ("commitments", "children"), many=False),
+    DataTable("cookies", CookieUse, ("commitments", "cookies")),
+    DataTable("other_commitments", OtherCommitment, ("commitments", "other")),
+    DataTable("taxonomy_categories", TaxonomyExtension, ("taxonomy", "data_categories")),
+    DataTable("taxonomy_uses", TaxonomyExtension, ("taxonomy", "data_uses")),
+    DataTable("taxonomy_subjects", TaxonomyExtension, ("taxonomy", "data_subjects")),
+)
+
+
+def _structured(annotation: Any) -> bool:
+    """True when a field holds a list, a mapping or a nested record (stored as JSON)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _structured(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return any(_structured(a) for a in typing.get_args(annotation) if a is not type(None))
+    if origin in (list, dict, tuple, set):
+        return True
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+@cache
+def field_kinds(model: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
+    """(field name, stored as JSON?) for each field of a model, in model order."""
+    return tuple((name, _structured(f.annotation)) for name, f in model.model_fields.items())
+
+
+def _json(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return ILLEGAL_XML_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def encode_scalar(value: Any) -> Any:
+    """Cell value for a scalar field."""
+    if value is None:
+        return None
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value)
+    if text == "" or text.startswith('"') or ILLEGAL_XML_RE.search(text):
+        return _json(text)
+    return text
+
+
+def encode_record(record: BaseModel) -> list[Any]:
+    """One data-sheet row: a cell per field (blank where the field has its default)."""
+    dumped = record.model_dump(mode="json", exclude_defaults=True)
+    row: list[Any] = []
+    for name, structured in field_kinds(type(record)):
+        if name not in dumped:
+            row.append(None)
+        elif structured:
+            row.append(_json(dumped[name]))
+        else:
+            row.append(encode_scalar(getattr(record, name)))
+    return row
+
+
+def decode_cell(value: Any, structured: bool) -> Any:
+    """Inverse of the encoding, tolerant of what a spreadsheet does to edited cells."""
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time() else value
+    if structured:
+        if not isinstance(value, str):
+            raise ValueError(f"expected JSON text, got {value!r}")
+        return json.loads(value)
+    if isinstance(value, str) and value.startswith('"'):
+        return json.loads(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def data_sheets(register: Register) -> Iterator[Sheet]:
+    """The hidden machine-readable sheets, one per record type (written even when empty)."""
+    for table in DATA_TABLES:
+        columns = [Column(name, width=18) for name, _ in field_kinds(table.model)]
+        records = table.records(register)
+        yield Sheet(
+            name=table.sheet,
+            columns=columns,
+            rows=(encode_record(r) for r in records),
+            kind="data",
+            hidden=True,
+            description=f"Machine-readable {table.name} records, read back by `ropa import-xlsx`.",
+        )

@@ -1,0 +1,334 @@
+"""Run the DPO notebooks on a register and write them as HTML (``ropa report``).
+
+The notebooks in ``notebooks/`` follow the papermill convention: their first code
+cell is tagged ``parameters`` and holds defaults (``REGISTER = "../ropa/mobikin"``).
+To run them on another register, a cell tagged ``injected-parameters`` is added
+after it, overriding the defaults; nbclient then executes the notebook in its own
+folder and nbconvert renders it as self-contained HTML (figures embedded), for
+readers without Jupyter.
+
+Also here: the committed-output policy of the notebooks (:func:`clean_notebook`,
+run as ``python -m audit_lib.report --refresh notebooks/*.ipynb``) and a few small
+display helpers the notebooks use. Logic a DPO relies on lives in the library
+modules, not here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pandas as pd
+from nbformat import NotebookNode
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+PARAMETERS_TAG = "parameters"
+INJECTED_TAG = "injected-parameters"
+CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
+KERNEL_NAME = "python3"
+CELL_TIMEOUT = 120  # seconds, the same as --nbval-cell-timeout in pyproject.toml
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": KERNEL_NAME}
+
+
+# --------------------------------------------------------------------------
+# Paths and parameters
+# --------------------------------------------------------------------------
+
+
+def resolve_register(path: str | Path, here: str | Path | None = None) -> Path:
+    """The register folder ``path`` names, wherever the notebook runs from.
+
+    A relative path is tried against the working folder, ``here`` (the notebook
+    folder), the notebooks folder and the repository root, so ``"../ropa/mobikin"``
+    works from ``notebooks/`` (JupyterLab, nbval) and from the repository root.
+    Returns ``path`` unchanged when nothing matches, so the loader reports it.
+    """
+    given = Path(path).expanduser()
+    if given.is_absolute():
+        return given
+    bases = [Path.cwd(), Path(here) if here else None, NOTEBOOKS, ROOT]
+    for base in bases:
+        if base is not None and (base / given).is_dir():
+            return (base / given).resolve()
+    stripped = Path(*[p for p in given.parts if p != ".."]) if given.parts else given
+    for base in (Path.cwd(), ROOT):
+        if (base / stripped).is_dir():
+            return (base / stripped).resolve()
+    return given
+
+
+def notebook_paths(folder: str | Path = NOTEBOOKS) -> list[Path]:
+    """The notebooks of a folder, in their numbered order."""
+    return sorted(Path(folder).glob("[0-9]*.ipynb"))
+
+
+def parameters_cell(nb: NotebookNode) -> int | None:
+    """Index of the cell tagged ``parameters``, or None."""
+    for index, cell in enumerate(nb.cells):
+        if PARAMETERS_TAG in cell.get("metadata", {}).get("tags", []):
+            return index
+    return None
+
+
+def inject_parameters(nb: NotebookNode, parameters: Mapping[str, Any]) -> NotebookNode:
+    """A copy of ``nb`` with a cell tagged ``injected-parameters`` after the parameters cell."""
+    nb = copy.deepcopy(nb)
+    nb.cells = [c for c in nb.cells if INJECTED_TAG not in c.get("metadata", {}).get("tags", [])]
+    if not parameters:
+        return nb
+    lines = ["# Parameters injected by ropa report"]
+    lines += [f"{name} = {value!r}" for name, value in parameters.items()]
+    cell = nbformat.v4.new_code_cell("\n".join(lines), metadata={"tags": [INJECTED_TAG]})
+    cell.pop("id", None)
+    if nb.nbformat_minor >= 5:
+        cell["id"] = INJECTED_TAG
+    index = parameters_cell(nb)
+    nb.cells.insert(0 if index is None else index + 1, cell)
+    return nb
+
+
+# --------------------------------------------------------------------------
+# Execution and HTML
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class NotebookFailed(Exception):
+    """A notebook cell raised: which notebook, which cell (numbered as in the file), what error."""
+
+    notebook: str
+    cell: int | None
+    source: str
+    error: str
+
+    def __str__(self) -> str:
+        where = f"cell {self.cell}" if self.cell else "an injected cell"
+        first = next((line for line in self.source.splitlines() if line.strip()), "")
+        return f"notebook {self.notebook} failed at {where} ({first.strip()[:70]!r}): {self.error}"
+
+
+def execute_notebook(path: str | Path, parameters: Mapping[str, Any] | None = None,
+                     timeout: int = CELL_TIMEOUT) -> NotebookNode:
+    """Execute a notebook in its own folder with ``parameters`` injected; raise NotebookFailed."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    path = Path(path)
+    nb = inject_parameters(nbformat.read(path, as_version=4), parameters or {})
+    failed: dict[str, Any] = {}
+
+    def on_cell_error(cell: NotebookNode, cell_index: int, execute_reply: dict) -> None:
+        failed.setdefault("index", cell_index)
+
+    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL_NAME, startup_timeout=60,
+                            resources={"metadata": {"path": str(path.parent)}},
+                            on_cell_error=on_cell_error)
+    try:
+        client.execute()
+    except CellExecutionError as exc:
+        index = failed.get("index")
+        cell = nb.cells[index] if index is not None else None
+        raise NotebookFailed(path.name, _original_number(nb, index), cell.source if cell else "",
+                             f"{exc.ename}: {exc.evalue}") from None
+    return nb
+
+
+def _original_number(nb: NotebookNode, index: int | None) -> int | None:
+    """1-based number of cell ``index`` in the notebook file (the injected cell not counted)."""
+    if index is None:
+        return None
+    injected = [i for i, c in enumerate(nb.cells) if INJECTED_TAG in c.metadata.get("tags", [])]
+    if index in injected:
+        return None
+    return index + 1 - sum(1 for i in injected if i < index)
+
+
+def to_html(nb: NotebookNode) -> str:
+    """Self-contained HTML of an executed notebook, figures embedded as data URIs."""
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+    return body
+
+
+def build_report(register_path: str | Path, out_dir: str | Path,
+                 notebooks: Iterable[str | Path] | None = None,
+                 timeout: int = CELL_TIMEOUT) -> list[Path]:
+    """Execute every notebook on the register at ``register_path``; write ``out_dir/<name>.html``.
+
+    The register is loaded first, so an invalid one raises ``RegisterError``
+    before any notebook runs. A failing cell raises :class:`NotebookFailed`.
+    """
+    from audit_lib.load import load_register
+
+    register_dir = Path(register_path).resolve()
+    load_register(register_dir)
+    paths = [Path(p) for p in notebooks] if notebooks is not None else notebook_paths()
+    if not paths:
+        raise FileNotFoundError(f"no notebooks found in {NOTEBOOKS}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in paths:
+        nb = execute_notebook(path, {"REGISTER": str(register_dir)}, timeout=timeout)
+        target = out / (path.stem + ".html")
+        tmp = target.with_suffix(".html.tmp")
+        tmp.write_text(to_html(nb), encoding="utf-8")
+        tmp.replace(target)
+        written.append(target)
+    return written
+
+
+# --------------------------------------------------------------------------
+# Committed-output policy
+# --------------------------------------------------------------------------
+
+
+def is_checked(cell: NotebookNode) -> bool:
+    """True for a code cell nbval compares (``# NBVAL_CHECK_OUTPUT`` in its source)."""
+    return cell.cell_type == "code" and CHECK_MARK in cell.source
+
+
+def clean_notebook(nb: NotebookNode) -> NotebookNode:
+    """The notebook as committed: no outputs but the printed text of checked cells.
+
+    Execution counts are dropped, cell metadata keeps only tags, notebook
+    metadata only the python3 kernelspec and the language name, so a re-run in
+    JupyterLab leaves a clean diff once cleaned again.
+    """
+    nb = copy.deepcopy(nb)
+    nb.cells = [c for c in nb.cells if INJECTED_TAG not in c.get("metadata", {}).get("tags", [])]
+    nb.metadata = nbformat.from_dict({"kernelspec": dict(KERNELSPEC),
+                                      "language_info": {"name": "python"}})
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        cell.metadata = nbformat.from_dict({"tags": list(tags)} if tags else {})
+        cell.pop("attachments", None)
+        if cell.cell_type != "code":
+            continue
+        cell.execution_count = None
+        kept = []
+        if is_checked(cell):
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "stream" and out.get("name") == "stdout":
+                    kept.append(nbformat.v4.new_output("stream", name="stdout", text=out.text))
+        cell.outputs = kept
+    return nb
+
+
+def refresh(path: str | Path) -> NotebookNode:
+    """Re-execute a notebook on its default parameters and save it cleaned (checked outputs kept)."""
+    path = Path(path)
+    nb = clean_notebook(execute_notebook(path))
+    nbformat.write(nb, path)
+    return nb
+
+
+# --------------------------------------------------------------------------
+# Display helpers for the notebooks
+# --------------------------------------------------------------------------
+
+
+def show(fig: Any) -> None:
+    """Display a matplotlib Figure as a PNG image in Jupyter (and in the HTML report).
+
+    Works whether or not pyplot was imported: registers IPython's PNG formatter
+    for Figures (what the inline backend does) and closes the figure in pyplot,
+    if pyplot tracks it, so it is not shown twice.
+    """
+    from IPython import get_ipython
+    from IPython.display import display
+
+    shell = get_ipython()
+    if shell is not None:
+        from IPython.core.pylabtools import select_figure_formats
+
+        select_figure_formats(shell, {"png"})
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close(fig)
+    display(fig)
+
+
+def counts_text(counts: Mapping[str, Any]) -> str:
+    """``label: value`` lines, in the given order: stable plain text for checked cells."""
+    return "\n".join(f"{label}: {value}" for label, value in counts.items())
+
+
+def value_counts_text(series: pd.Series, label: str = "") -> str:
+    """Counts of the values of a column as stable text (sorted by value, not by count)."""
+    counts = series.fillna("(none)").astype(str).value_counts().sort_index()
+    head = [f"{label}:"] if label else []
+    return "\n".join(head + [f"  {value}: {n}" for value, n in counts.items()])
+
+
+def workbook_contents(path: str | Path) -> pd.DataFrame:
+    """Sheets of an .xlsx workbook with their data rows (below the header) and columns."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    try:
+        rows = [{"sheet": ws.title, "rows": max((ws.max_row or 1) - 1, 0),
+                 "columns": ws.max_column or 0} for ws in book.worksheets]
+    finally:
+        book.close()
+    return pd.DataFrame(rows, columns=["sheet", "rows", "columns"])
+
+
+def pick_processor(register: Any, wanted: str | None = None) -> str:
+    """``wanted`` if it is a recipient of the register, else the processor most activities use."""
+    ids = [r.id for r in register.recipients]
+    if wanted:
+        if wanted not in ids:
+            raise KeyError(f"no recipient '{wanted}' in this register (known: {', '.join(ids)})")
+        return wanted
+    processors = [r for r in register.recipients if r.role.value in {"processor", "sub_processor"}]
+    candidates = processors or list(register.recipients)
+    if not candidates:
+        raise ValueError("this register names no recipients")
+    return max(candidates, key=lambda r: (len(register.activities_using(r.id)), -ids.index(r.id))).id
+
+
+def pick_data_subject(register: Any, wanted: str | None = None) -> str:
+    """``wanted``, else the data subject category found in most activities."""
+    counts: dict[str, int] = {}
+    for activity in register.activities:
+        for subject in activity.data_subjects:
+            counts[subject.key] = counts.get(subject.key, 0) + 1
+    if wanted:
+        if wanted not in counts:
+            raise KeyError(f"no activity concerns data subject '{wanted}' (known: {', '.join(counts)})")
+        return wanted
+    if not counts:
+        raise ValueError("no activity names its data subjects")
+    return max(counts, key=lambda k: (counts[k], -list(counts).index(k)))
+
+
+_NOISE = re.compile(r"0x[0-9a-f]{6,}|\d{4}-\d{2}-\d{2}|/tmp/|/home/|/work/|[A-Z]:\\\\")
+
+
+def nondeterministic(text: str) -> list[str]:
+    """Fragments of ``text`` that would make a checked output flaky: addresses, dates, paths."""
+    return _NOISE.findall(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m audit_lib.report --refresh NOTEBOOK...``: re-execute and clean notebooks."""
+    parser = argparse.ArgumentParser(prog="python -m audit_lib.report", description=main.__doc__)
+    parser.add_argument("--refresh", nargs="+", metavar="NOTEBOOK", required=True)
+    args = parser.parse_args(argv)
+    for name in args.refresh:
+        refresh(name)
+        print(f"refreshed {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Benchmarks and the synthetic register generator (not run by pytest)."""
