@@ -34,11 +34,13 @@ does not match the roles of exporter and importer.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import os
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -121,37 +123,67 @@ def region_of(countries: Iterable[str], as_of: dt.date | str | None = None, *, c
 
 
 class _Edges:
-    """Accumulates flow edges, merging the categories, purposes and activities on each."""
+    """Flow edges being built: attribute dicts, merged (as sets) when several flows share an edge."""
+
+    FIELDS = ("data_categories", "purposes", "activities")
 
     def __init__(self) -> None:
         self.data: dict[tuple[str, str], dict[str, Any]] = {}
         self._into: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self._merged: set[tuple[str, str]] = set()
 
-    def add(self, u: str, v: str, categories: Iterable[str], purposes: Iterable[str],
-            activities: Iterable[str], via: str) -> None:
-        entry = self.data.get((u, v))
+    def add(self, u: str, v: str, categories: list[str], purposes: list[str], activities: list[str],
+            via: str) -> None:
+        """Add a flow; the lists must be sorted and are not copied until a merge (treat as read-only)."""
+        key = (u, v)
+        entry = self.data.get(key)
         if entry is None:
-            entry = self.data[(u, v)] = {"categories": set(), "purposes": set(), "activities": set(),
-                                         "via": via}
+            self.data[key] = entry = {"kind": "flow", "via": via, "onward": via == "onward",
+                                      "data_categories": categories, "purposes": purposes,
+                                      "activities": activities}
             self._into[v].append(entry)
-        entry["categories"].update(categories)
+            return
+        if key not in self._merged:
+            self._merged.add(key)
+            for name in self.FIELDS:
+                entry[name] = set(entry[name])
+        entry["data_categories"].update(categories)
         entry["purposes"].update(purposes)
         entry["activities"].update(activities)
 
-    def inbound(self, v: str) -> tuple[set[str], set[str], set[str]]:
-        """Union of what flows into ``v`` so far: (categories, purposes, activities)."""
-        cats: set[str] = set()
-        purposes: set[str] = set()
-        acts: set[str] = set()
+    def inbound(self, v: str) -> tuple[list[str], list[str], list[str]]:
+        """Sorted union of what flows into ``v`` so far: (categories, purposes, activities)."""
+        found: tuple[set[str], set[str], set[str]] = (set(), set(), set())
         for entry in self._into.get(v, ()):
-            cats |= entry["categories"]
-            purposes |= entry["purposes"]
-            acts |= entry["activities"]
-        return cats, purposes, acts
+            for acc, name in zip(found, self.FIELDS, strict=True):
+                acc.update(entry[name])
+        return sorted(found[0]), sorted(found[1]), sorted(found[2])
+
+    def edges(self):
+        """(u, v, attrs) with merged fields sorted back into lists."""
+        for key in self._merged:
+            entry = self.data[key]
+            for name in self.FIELDS:
+                entry[name] = sorted(entry[name])
+        self._merged.clear()
+        return ((u, v, attrs) for (u, v), attrs in self.data.items())
+
+
+@contextmanager
+def _no_gc():
+    """Pause the cyclic garbage collector while building large acyclic structures (a big register
+    holds millions of objects, and each full collection would walk them all)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _purposes(activity: ProcessingActivity) -> list[str]:
-    return [p.key for p in activity.purposes]
+    return sorted({p.key for p in activity.purposes})
 
 
 def _recipient_countries(register: Register) -> dict[str, list[str]]:
@@ -178,87 +210,94 @@ def build_graph(register: Register, as_of: dt.date | str | None = None) -> nx.Di
 
     Node attributes: kind (controller, data_subject, activity, system, recipient), label,
     role, countries, country, eea, adequate, region (as of the date), plus record fields.
-    Flow edges (kind "flow") carry data_categories, purposes and activities; a
+    Flow edges (kind "flow") carry sorted lists data_categories, purposes and activities
+    (from ``tables.categories_of``: an activity can limit what one recipient receives); a
     sub-processor receives what flows into its parent. Controller -> activity edges have
-    kind "controls" and carry no data.
+    kind "controls" and carry no data. Attribute lists may be shared: treat them as read-only.
     """
-    day = _day(as_of)
+    with _no_gc():
+        return _build_graph(register, _day(as_of))
+
+
+def _build_graph(register: Register, day: dt.date) -> nx.DiGraph:
     org = register.organisation
     graph = nx.DiGraph(name=org.name, as_of=day.isoformat())
     party_countries = _recipient_countries(register)
     hierarchy = recipient_hierarchy(register)
-    depth = {rid: len(nx.ancestors(hierarchy, rid)) for rid in hierarchy} if hierarchy.number_of_edges() \
-        else dict.fromkeys(hierarchy, 0)
+    depth = dict.fromkeys(hierarchy, 0)
+    for root in (n for n in hierarchy if hierarchy.in_degree(n) == 0):
+        depth.update(nx.single_source_shortest_path_length(hierarchy, root))
+    geo_cache: dict[tuple, dict[str, Any]] = {}
 
     def geo(countries: list[str], *, certified: bool = False, public: bool = False) -> dict[str, Any]:
-        region = region_of(countries, day, certified=certified, public_authority=public)
-        return {"countries": countries, "country": countries[0] if countries else "",
+        key = (tuple(countries), certified, public)
+        if key not in geo_cache:
+            region = region_of(countries, day, certified=certified, public_authority=public)
+            geo_cache[key] = {
+                "countries": countries, "country": countries[0] if countries else "",
                 "eea": bool(countries) and all(ref.is_eea(c, day) for c in countries),
                 "adequate": region in {"eea", "adequate"} if countries else None, "region": region}
+        return geo_cache[key]
 
     org_countries = [org.country] if org.country else []
-    graph.add_node(CONTROLLER, kind="controller", label=org.name, role="controller",
-                   **geo(org_countries))
+    org_geo = geo(org_countries)
+    graph.add_node(CONTROLLER, kind="controller", label=org.name, role="controller", **org_geo)
 
     subject_labels: dict[str, str] = {}
     edges = _Edges()
-    systems = {s.id: s for s in register.systems}
+    activity_nodes = []
     for act in register.activities:
         aid = node_id("activity", act.id)
-        cats = act.data_category_keys
+        cats = sorted(set(act.data_category_keys))
         purposes = _purposes(act)
-        graph.add_node(aid, kind="activity", label=act.name, role="processing activity",
-                       status=act.status.value, legal_basis=[b.value for b in act.legal_basis],
-                       purposes=purposes, data_categories=cats, **geo(org_countries))
-        graph.add_edge(CONTROLLER, aid, kind="controls")
+        acts = [act.id]
+        activity_nodes.append((aid, {
+            "kind": "activity", "label": act.name, "role": "processing activity", "status": act.status.value,
+            "legal_basis": [b.value for b in act.legal_basis], "purposes": purposes, "data_categories": cats,
+            **org_geo}))
         for subject in act.data_subjects:
-            subject_labels.setdefault(subject.key, subject.label or label("data_subjects", subject.key))
-            edges.add(node_id("subject", subject.key), aid, cats, purposes, (act.id,), "collection")
+            if subject.key not in subject_labels:
+                subject_labels[subject.key] = subject.label or label("data_subjects", subject.key)
+            edges.add(node_id("subject", subject.key), aid, cats, purposes, acts, "collection")
         for sid in act.systems:
-            edges.add(aid, node_id("system", sid), cats, purposes, (act.id,), "system")
+            edges.add(aid, node_id("system", sid), cats, purposes, acts, "system")
         for link in act.recipients:
             link_purposes = [link.purpose] if link.purpose else purposes
-            cats_to = [c.key for c in link.data_categories] if link.data_categories else cats
-            edges.add(aid, node_id("recipient", link.recipient), cats_to, link_purposes, (act.id,),
-                      "disclosure")
+            cats_to = sorted({c.key for c in link.data_categories}) if link.data_categories else cats
+            edges.add(aid, node_id("recipient", link.recipient), cats_to, link_purposes, acts, "disclosure")
+    graph.add_nodes_from(activity_nodes)
+    graph.add_edges_from((CONTROLLER, aid, {"kind": "controls"}) for aid, _ in activity_nodes)
 
-    for key, text in subject_labels.items():
-        graph.add_node(node_id("subject", key), kind="data_subject", label=text, role="data subject",
-                       countries=[], country="", eea=None, adequate=None, region="subject")
+    graph.add_nodes_from(
+        (node_id("subject", key), {"kind": "data_subject", "label": text, "role": "data subject",
+                                   "countries": [], "country": "", "eea": None, "adequate": None,
+                                   "region": "subject"})
+        for key, text in subject_labels.items())
     for system in register.systems:
         hosted = system.hosted_by
         countries = list(system.countries) or (party_countries.get(hosted, []) if hosted else org_countries)
         graph.add_node(node_id("system", system.id), kind="system", label=system.name,
                        role="hosted" if hosted else "internal", hosted_by=hosted or "", **geo(countries))
-
-    for sid, system in systems.items():
-        if system.hosted_by:
-            cats, purposes, acts = edges.inbound(node_id("system", sid))
-            edges.add(node_id("system", sid), node_id("recipient", system.hosted_by), cats, purposes, acts,
-                      "hosting")
+        if hosted:
+            sid = node_id("system", system.id)
+            edges.add(sid, node_id("recipient", hosted), *edges.inbound(sid), "hosting")
     # Sub-processors receive what flows into their parent: walk the chains parent first.
     for rid in nx.topological_sort(hierarchy):
         children = list(hierarchy.successors(rid))
-        if not children:
-            continue
-        cats, purposes, acts = edges.inbound(node_id("recipient", rid))
-        for child in children:
-            edges.add(node_id("recipient", rid), node_id("recipient", child), cats, purposes, acts, "onward")
+        if children:
+            inbound = edges.inbound(node_id("recipient", rid))
+            for child in children:
+                edges.add(node_id("recipient", rid), node_id("recipient", child), *inbound, "onward")
 
-    for rec in register.recipients:
-        countries = party_countries[rec.id]
-        graph.add_node(node_id("recipient", rec.id), kind="recipient", label=rec.name, role=rec.role.value,
-                       parent=rec.parent or "", category=rec.category or "", depth=depth.get(rec.id, 0),
-                       placeholder=rec.placeholder,
-                       dpf_certified=rec.dpf_certified if rec.dpf_certified is not None else "",
-                       **geo(countries, certified=_certified(rec),
-                             public=rec.role is RecipientRole.public_authority))
-    graph.add_edges_from(
-        (u, v, {"kind": "flow", "via": e["via"], "onward": e["via"] == "onward",
-                "data_categories": sorted(e["categories"]), "purposes": sorted(e["purposes"]),
-                "activities": sorted(e["activities"])})
-        for (u, v), e in edges.data.items()
-    )
+    graph.add_nodes_from(
+        (node_id("recipient", rec.id), {
+            "kind": "recipient", "label": rec.name, "role": rec.role.value, "parent": rec.parent or "",
+            "category": rec.category or "", "depth": depth.get(rec.id, 0), "placeholder": rec.placeholder,
+            "dpf_certified": rec.dpf_certified if rec.dpf_certified is not None else "",
+            **geo(party_countries[rec.id], certified=_certified(rec),
+                  public=rec.role is RecipientRole.public_authority)})
+        for rec in register.recipients)
+    graph.add_edges_from(edges.edges())
     return graph
 
 
@@ -293,14 +332,31 @@ def export_graph(graph: nx.DiGraph, path: str | Path, fmt: str | None = None) ->
         raise ValueError(f"unknown graph format '{suffix or target.name}': use .graphml or .json")
     if not target.parent.is_dir():
         raise FileNotFoundError(f"folder {target.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
+
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as fh:
             if suffix == ".graphml":
                 nx.write_graphml(_graphml_safe(graph), fh)
             else:
                 data = nx.node_link_data(graph, edges="edges")
                 fh.write(json.dumps(data, indent=1, ensure_ascii=False, default=str).encode("utf-8"))
+
+    return write_atomically(target, write)
+
+
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+def write_atomically(target: str | Path, write) -> Path:
+    """Call ``write(tmp_path)`` on a temporary file beside ``target``, then rename it into place
+    (with the usual umask permissions); on any error the temporary file is removed."""
+    target = Path(target)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -398,15 +454,15 @@ def _why_not_adequate(rec: Recipient, country: str, day: dt.date, certified: boo
                     f"Privacy Framework; {rec.name} is not recorded as certified (dpf_certified)")
         if decision.scope == "private_sector":
             return f"{decision.decision} does not cover public authorities ({decision.note})"
-    later = [d for d in history if d.adopted > day]
-    if later:
-        return f"no adequacy decision on {day.isoformat()} ({later[0].decision} adopted " \
-               f"{later[0].adopted.isoformat()})"
+    parts = []
     ended = [d for d in history if d.until and d.until < day]
     if ended:
         last = ended[-1]
-        return f"adequacy decision {last.decision} no longer in force (until {last.until.isoformat()})"
-    return None
+        parts.append(f"adequacy decision {last.decision} no longer in force (until {last.until.isoformat()})")
+    later = [d for d in history if d.adopted > day]
+    if later:
+        parts.append(f"{later[0].decision} adopted only on {later[0].adopted.isoformat()}")
+    return "; ".join(parts) or None
 
 
 def _art46(m: TransferMechanism, day: dt.date, verdict: _Verdict, contradicted: bool) -> None:
@@ -467,8 +523,8 @@ def classify_flow(rec: Recipient, country: str | None, exporter_role: str = "con
 
     if country is None:
         verdict.flags.append("country_not_recorded")
-        verdict.notes.append(f"no country recorded for {rec.name}: cannot tell whether the data leaves "
-                             "the EEA; record where it stores or accesses data (Art 30(1)(e))")
+        verdict.notes.append("no country recorded: cannot tell whether the data leaves the EEA; record "
+                             "where the party stores or accesses data (Art 30(1)(e))")
     else:
         if rec.dpf_certified is not None:
             certified = rec.dpf_certified
@@ -492,15 +548,13 @@ def classify_flow(rec: Recipient, country: str | None, exporter_role: str = "con
                                      "check the list of that date")
             return verdict
         reason = _why_not_adequate(rec, country, day, certified)
-        if reason:
-            verdict.notes.append(reason)
+        verdict.notes.append(reason or f"no adequacy decision for {country_name(country)} on {day}")
     if art46:
         _art46(art46[0], day, verdict, contradicted=id(art46[0]) in bad)
     elif derogations:
         _derogation(derogations[0], verdict)
-    elif country is not None:
-        verdict.notes.append(f"no adequacy decision for {country_name(country)} on {day.isoformat()} and "
-                             "no Art 46 safeguard or Art 49 derogation declared")
+    else:
+        verdict.notes.append("no Art 46 safeguard or Art 49 derogation declared")
     return verdict
 
 
@@ -513,6 +567,11 @@ def classify_transfers(register: Register, as_of: dt.date | str | None = None,
     """
     day = _day(as_of)
     graph = graph if graph is not None else build_graph(register, day)
+    with _no_gc():
+        return _classify_transfers(register, day, graph)
+
+
+def _classify_transfers(register: Register, day: dt.date, graph: nx.DiGraph) -> list[Transfer]:
     org = register.organisation
     outside = bool(org.country) and not ref.free_flow(org.country, day)
     rows: list[Transfer] = []
@@ -540,8 +599,8 @@ def classify_transfers(register: Register, as_of: dt.date | str | None = None,
                 if onward:
                     notes.insert(0, f"onward transfer by processor {exporter} to its sub-processor (Art 44)")
                 elif outside:
-                    notes.append("exporter outside the EEA, subject to the GDPR (Art 3(2)): its own "
-                                 "collection is not a transfer, this disclosure is (EDPB Guidelines 05/2021)")
+                    notes.append("controller outside the EEA (Art 3(2)): this disclosure is a transfer "
+                                 "(EDPB Guidelines 05/2021)")
                 if day < ref.GDPR_APPLIES:
                     notes.append("before 25 May 2018 Directive 95/46/EC Art 25-26 applied")
                 rows.append(Transfer(

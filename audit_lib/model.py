@@ -225,20 +225,23 @@ class Sourced(RopaModel):
     assumptions: list[Assumption] = Field(default_factory=list)
     notes: str | None = None
 
-    @model_validator(mode="after")
-    def _assumption_fields_exist(self) -> Sourced:
-        names = set(type(self).model_fields)
-        for item in self.assumptions:
+    @field_validator("assumptions")
+    @classmethod
+    def _assumption_fields_exist(cls, value: list[Assumption]) -> list[Assumption]:
+        # A field validator (not a model one): the error points at 'assumptions' and is
+        # reported together with the record's other errors.
+        for item in value:
             root = item.field.split(".")[0].split("[")[0]
-            if root not in names:
+            if root not in cls.model_fields:
                 raise ValueError(
                     f"assumption names field '{item.field}', which this record does not have"
                 )
-        return self
+        return value
 
     def assumed(self, field: str) -> bool:
         """True when ``field`` of this record is an assumption to confirm."""
-        return any(a.field.split(".")[0] == field and a.to_confirm for a in self.assumptions)
+        return any(a.field.split(".")[0].split("[")[0] == field and a.to_confirm
+                   for a in self.assumptions)
 
 
 class TaxonomyRef(RopaModel):

@@ -28,6 +28,7 @@ from audit_lib.model import (
     LegalBasis,
     ProcessingActivity,
     Recipient,
+    RecipientLink,
     RecipientRole,
     Register,
     Retention,
@@ -109,12 +110,11 @@ EN: dict[str, object] = {
         "children": ("Children", "Art 8"),
         "security": ("How we protect your data", "Art 32"),
         "breach": ("If your data is breached", "Art 34"),
-        "other": ("Other commitments", ""),
         "gaps": ("Gaps to close before publishing", ""),
         "confirm": ("Assumptions to confirm", ""),
     },
-    "confirm_intro": "These statements of the notice rest on assumptions the register marks as to be "
-    "confirmed, not on facts:",
+    "confirm_intro": "What the notice says from these fields rests on assumptions the register marks "
+    "as to be confirmed (see each record's assumptions):",
     "unknown_country": "country not recorded",
     "no_gaps": "None: the register answers every item of the notice.",
     "basis": {
@@ -262,6 +262,10 @@ def _contact_lines(contact: Contact | None) -> list[str]:
     return lines
 
 
+def _controller_lines(contact: Contact | None) -> list[str]:
+    return [line.replace("- Name:", "- Contact:", 1) for line in _contact_lines(contact)]
+
+
 def _has_contact(contact: Contact | None) -> bool:
     return bool(contact and (contact.email or contact.phone or contact.address or contact.url))
 
@@ -292,6 +296,10 @@ class _Draft:
         self.r = register
         self.w = words
         self.activities = [a for a in register.activities if a.status is not ActivityStatus.retired]
+        self.links: dict[str, list[tuple[ProcessingActivity, RecipientLink]]] = {}
+        for act in self.activities:
+            for link in act.recipients:
+                self.links.setdefault(link.recipient, []).append((act, link))
 
     def section(self, key: str, lines: list[str], gaps: list[str] | None = None) -> Section:
         title, article = self.w["headings"][key]
@@ -318,7 +326,7 @@ class _Draft:
                            country_name(org.country) if org.country else ""])
             details.append(f"- Address: {where.replace('; ', ', ')}")
         shown = {_md(org.name), _md(org.legal_entity or ""), _md(org.website or "")}
-        details += [line for line in _contact_lines(org.contact)
+        details += [line for line in _controller_lines(org.contact)
                     if not line.startswith("- Country") and line.split(": ", 1)[1] not in shown]
         if org.website:
             details.append(f"- Website: {_md(org.website)}")
@@ -447,15 +455,16 @@ class _Draft:
         lines, gaps = [], []
         if not self.r.recipients:
             lines.append("We do not disclose your personal data to anyone outside our organisation.")
+        categories = [rec.id for rec in self.r.recipients if rec.placeholder]
+        if categories:
+            gaps.append("recipients named only as a category, not a company: name them, or confirm the "
+                        "category is specific enough (Art 13(1)(e)): " + ", ".join(categories))
         for rec in self.r.recipients:
             lines.append(f"- **{_md(rec.name)}**: {self.role_text(rec)}" + self.recipient_detail(rec))
-            if rec.placeholder:
-                gaps.append(f"recipient {rec.id} is a category, not a named company: name it, or confirm "
-                            "the category is specific enough (Art 13(1)(e))")
             if rec.role is RecipientRole.joint_controller and rec.joint_controller_arrangement is None:
                 gaps.append(f"joint controller {rec.id}: no arrangement recorded, whose essence must be "
                             "made available (Art 26(2))")
-            if not self.uses_of(rec) and not self.via(rec):
+            if rec.id not in self.links and not self.via(rec):
                 gaps.append(f"recipient {rec.id} is not linked to any processing activity")
             gaps += self.assumed(rec, f"recipient {rec.id}", ("name", "role", "countries"))
         return self.section("recipients", lines, gaps)
@@ -472,12 +481,10 @@ class _Draft:
     def uses_of(self, rec: Recipient) -> list[tuple[str, list[str]]]:
         """('activity: why', data category names) for each activity disclosing to ``rec``."""
         uses = []
-        for act in self.activities:
-            for link in act.recipients:
-                if link.recipient == rec.id:
-                    cats = link.data_categories or act.data_categories
-                    why = f" ({_md(link.purpose)})" if link.purpose else ""
-                    uses.append((_md(act.name) + why, [self.taxonomy_name(c) for c in cats]))
+        for act, link in self.links.get(rec.id, []):
+            cats = link.data_categories or act.data_categories
+            why = f" ({_md(link.purpose)})" if link.purpose else ""
+            uses.append((_md(act.name) + why, [self.taxonomy_name(c) for c in cats]))
         return uses
 
     def taxonomy_name(self, ref: DataCategoryRef) -> str:
@@ -491,7 +498,7 @@ class _Draft:
         while parent and parent not in seen:
             seen.add(parent)
             chain.append(self.name(parent))
-            if self.uses_of(self.r.recipient(parent)):
+            if parent in self.links:
                 return chain
             parent = self.r.recipient(parent).parent
         return []
@@ -513,7 +520,7 @@ class _Draft:
         return f". {_first_upper('. '.join(_first_upper(p) for p in parts))}."
 
     def transfers(self) -> Section:
-        rows, gaps = [], []
+        rows, gaps, unknown = [], [], []
         for t in classify_transfers(self.r):
             how = self.w["mechanism"].get(t.mechanism, t.mechanism)
             cite = _join([t.decision or "", t.article or ""]).replace("; ", ", ")
@@ -521,13 +528,17 @@ class _Draft:
             via = f" (onward transfer by {_md(t.exporter_name)})" if t.onward else ""
             where = _md(t.country_name) if t.country else self.w["unknown_country"]
             rows.append(f"- {_md(t.importer_name)}, {where}{via}: {how}{cite}.")
-            place = f"in {t.country}" if t.country else "(country not recorded)"
-            if t.status == "no lawful mechanism":
-                gaps.append(f"transfer to {t.importer} {place} has no safeguard recorded (Art 46, Art 49, "
-                            "Art 13(1)(f))" + (f": {_md(t.note)}" if t.note else ""))
+            if not t.country:
+                unknown.append(t.importer)
+            elif t.status == "no lawful mechanism":
+                gaps.append(f"transfer to {t.importer} in {t.country} has no safeguard recorded (Art 46, "
+                            "Art 49, Art 13(1)(f))")
             elif t.status != "compliant":
-                gaps.append(f"transfer to {t.importer} {place}: {t.status}" + (f": {_md(t.note)}" if t.note
-                                                                               else ""))
+                gaps.append(f"transfer to {t.importer} in {t.country}: {t.status}"
+                            + (f": {_md(t.note)}" if t.note else ""))
+        if unknown:
+            gaps.insert(0, "country not recorded, so the notice cannot say whether their data leaves the "
+                           "EEA (recipient countries, Art 13(1)(f)): " + ", ".join(dict.fromkeys(unknown)))
         if not rows:
             return self.section("transfers", ["We do not transfer your personal data to countries outside "
                                               "the European Economic Area."], gaps)
@@ -545,13 +556,12 @@ class _Draft:
     def retention(self) -> Section:
         lines, gaps = [], []
         for act in self.activities:
-            rules = [_retention_sentence(self.r, rule) for rule in act.retention if _recorded(rule)]
-            lines.append(f"- {_md(act.name)}: {_join(rules)}" if rules else
-                         f"- {_md(act.name)}: period not yet set.")
+            rules = [_retention_sentence(self.r, rule) for rule in act.retention]
+            lines.append(f"- {_md(act.name)}: {_join(rules) or 'Period not yet set'}.")
             gaps += _retention_gaps(self.r, act)
             gaps += self.assumed(act, f"activity {act.id}", ("retention",))
             for rule in act.retention:
-                gaps += self.assumed(rule, f"activity {act.id}, retention")
+                gaps += self.assumed(rule, f"activity {act.id}", prefix="retention.")
         return self.section("retention", lines, gaps)
 
     def rights(self) -> Section:
@@ -571,12 +581,12 @@ class _Draft:
         for right in wanted:
             text = f"- **{self.w['right_name'][right]}** ({right.article}): {self.w['rights'][right]}."
             commitment = recorded.get(right)
-            if commitment:
-                text += _commitment_text(commitment)
-                gaps += self.assumed(commitment, f"right {right.value}", ("how", "response_time"))
-            else:
+            if commitment is None or not commitment.how:
                 text += f" Contact us at {reach}."
                 unrecorded.append(right.value)
+            if commitment is not None:
+                text += _commitment_text(commitment)
+                gaps += self.assumed(commitment, f"right {right.value}", ("how", "response_time"))
             lines.append(text)
         if unrecorded:
             gaps.insert(0, "how these rights are exercised and answered is not recorded "
@@ -604,26 +614,32 @@ class _Draft:
         return self.section("complaint", lines, gaps)
 
     def provision(self) -> Section:
-        lines, gaps = [], []
+        lines, gaps, missing = [], [], []
         for act in self.activities:
-            from_person = not act.sources or any(s.type is SourceType.data_subject for s in act.sources)
             if act.provision_requirement:
                 lines.append(f"- {_md(act.name)}: {_sentence(act.provision_requirement)}")
-            elif from_person:
-                gaps.append(f"whether providing data is required (and what happens if not) not recorded "
-                            f"for activity {act.id} (Art 13(2)(e))")
+            elif any(s.type is SourceType.data_subject for s in act.sources):
+                missing.append(act.id)
             gaps += self.assumed(act, f"activity {act.id}", ("provision_requirement",))
+        if missing:
+            gaps.insert(0, "whether providing the data is required, and what happens if it is not, is not "
+                           "recorded for data collected from the person (provision_requirement, "
+                           "Art 13(2)(e)): " + ", ".join(missing))
         if not lines:
             lines = ["Not yet stated."]
         return self.section("provision", lines, gaps)
 
     def automated_decisions(self) -> Section:
         lines, gaps, none_said = [], [], []
+        missing = [a.id for a in self.activities if not a.automated_decision_making]
+        if missing:
+            gaps.append("whether there is automated decision-making, including profiling, is not recorded "
+                        "(automated_decision_making: 'none' or a description, Art 13(2)(f), Art 22): "
+                        + ", ".join(missing))
         for act in self.activities:
             text = act.automated_decision_making
             if not text:
-                gaps.append(f"automated decision-making not recorded for activity {act.id}: state whether "
-                            "there is any (Art 13(2)(f), Art 22)")
+                continue
             elif _is_none(text):
                 none_said.append(act)
             else:
@@ -640,9 +656,12 @@ class _Draft:
 
     def sources(self) -> Section:
         lines, gaps = [], []
+        missing = [a.id for a in self.activities if not a.sources]
+        if missing:
+            gaps.append("source of the personal data not recorded (sources, Art 14(2)(f)): "
+                        + ", ".join(missing))
         for act in self.activities:
             if not act.sources:
-                gaps.append(f"source of the personal data not recorded for activity {act.id} (Art 14(2)(f))")
                 continue
             parts = []
             for src in act.sources:
@@ -659,7 +678,7 @@ class _Draft:
             lines.append(f"- {_md(act.name)}: {_join(parts)}.")
             gaps += self.assumed(act, f"activity {act.id}", ("sources",))
             for src in act.sources:
-                gaps += self.assumed(src, f"activity {act.id}, source")
+                gaps += self.assumed(src, f"activity {act.id}", prefix="sources.")
         return self.section("sources", lines or ["Not yet stated."], gaps)
 
     # -- Other topics the register records ------------------------------------------------
@@ -712,9 +731,8 @@ class _Draft:
         return self.section("children", lines or ["Not yet stated."], gaps)
 
     def security(self) -> Section:
-        lines = [f"- {_md(m.name)}" + (f": {_sentence(m.description)}" if m.description else "")
-                 for m in self.r.security_measures]
-        return self.section("security", lines)
+        """Measure names only: descriptions are working notes for the record (Art 30(1)(g))."""
+        return self.section("security", [f"- {_md(m.name)}" for m in self.r.security_measures])
 
     def breach(self) -> Section:
         proc = self.r.commitments.breach_procedure
@@ -722,15 +740,14 @@ class _Draft:
             return self.section("breach", [])
         return self.section("breach", [_sentence(proc.data_subject_notification)])
 
-    def other(self) -> Section:
-        lines = [f"- {_first_upper(_md(c.topic))}: {_sentence(c.statement)}"
-                 for c in self.r.commitments.other]
-        return self.section("other", lines)
+    def assumed(self, record, who: str, fields: Iterable[str] | None = None, prefix: str = "") -> list[str]:
+        """'record: field' for each assumption to confirm on a field the notice states (Art 5(1)(a)).
 
-    def assumed(self, record, who: str, fields: Iterable[str] | None = None) -> list[str]:
-        """One line per assumption to confirm on a field the notice states (Art 5(1)(a) transparency)."""
+        Only the record and field are named, not the assumption's wording: that is in the register
+        (and the workbook), and free text here would read as part of the notice to a policy check.
+        """
         wanted = set(fields) if fields is not None else None
-        return [_ToConfirm(f"{who}, {a.field}: {_md(a.statement)}") for a in record.assumptions
+        return [_ToConfirm(f"{who}\t{prefix}{a.field}") for a in record.assumptions
                 if a.to_confirm and (wanted is None or a.field.split(".")[0].split("[")[0] in wanted)]
 
 
@@ -742,32 +759,48 @@ def _commitment_text(commitment) -> str:
     text = ""
     if commitment.how:
         text += f" How: {_sentence(commitment.how)}"
-    if commitment.response_time:
-        text += f" We answer within {_sentence(duration_text(commitment.response_time))}"
+    if commitment.response_time and _DURATION.match(commitment.response_time):
+        text += f" We answer within {duration_text(commitment.response_time)}."
+    elif commitment.response_time:
+        text += f" Response time: {_sentence(commitment.response_time)}"
     if commitment.limitations:
         text += f" Limits: {_sentence(commitment.limitations)}"
     return text
 
 
 def _recorded(rule: Retention) -> bool:
-    """A retention rule tells the reader something: a period, or the criteria (Art 13(2)(a))."""
-    return bool((rule.period and rule.period != "not_stated") or rule.description)
+    """A rule gives the period, or in words the criteria that set it (Art 13(2)(a)). A period the
+    register marks 'not_stated' is a gap whatever else the rule says; a start event alone is too."""
+    if rule.period == "not_stated":
+        return False
+    return bool(rule.period or rule.description)
+
+
+_EVENT_WORDS = {"until", "till", "while", "as", "from", "after", "at", "on", "upon", "during", "for", "when"}
 
 
 def _retention_sentence(register: Register, rule: Retention) -> str:
-    if rule.period == "indefinite":
+    trigger = _md(rule.trigger).rstrip(".") if rule.trigger else ""
+    if trigger and trigger.split()[0].lower() not in _EVENT_WORDS:
+        trigger = f"from {trigger}"
+    if rule.period == "not_stated" or not _recorded(rule):
+        text, trigger = "period not yet set", trigger.replace("from ", "counted from ", 1)
+        text += "," if trigger else ""
+    elif rule.period == "indefinite":
         text = "kept without a fixed time limit"
     elif rule.period and rule.period != "not_stated":
         text = duration_text(rule.period)
+        if text == "not stored" and trigger:
+            text, trigger = "deleted", trigger.replace("from ", "at ", 1)
     else:
         text = ""
-    if rule.trigger:
-        text += f" from {_md(rule.trigger)}"
+    text = f"{text} {trigger}".strip()
     if rule.description:
-        text = f"{text} ({_md(rule.description)})" if text else _md(rule.description)
+        description = _md(rule.description).rstrip(".")
+        text = f"{text} ({description})" if text else description
     if rule.data_categories:
         text += " for " + ", ".join(category_name(register, c) for c in rule.data_categories)
-    return text.strip()
+    return _first_upper(text.strip())
 
 
 def _retention_gaps(register: Register, act: ProcessingActivity) -> list[str]:
@@ -795,9 +828,9 @@ def _retention_gaps(register: Register, act: ProcessingActivity) -> list[str]:
 SECTION_ORDER = (
     "controller", "dpo", "representative", "purposes", "legitimate_interests", "recipients",
     "transfers", "retention", "rights", "complaint", "provision", "automated_decisions", "sources",
-    "cookies", "children", "security", "breach", "other",
+    "cookies", "children", "security", "breach",
 )
-OPTIONAL = {"security", "breach", "other"}
+OPTIONAL = {"security", "breach"}
 """Sections left out when the register records nothing for them (they are not Art 13 items)."""
 
 
@@ -811,7 +844,14 @@ def draft_notice(register: Register, lang: str = "en") -> Notice:
     sections = [getattr(draft, key)() for key in SECTION_ORDER]
     sections = [s for s in sections if s.body or s.key not in OPTIONAL]
     gaps = list(dict.fromkeys(g for s in sections for g in s.gaps))
-    to_confirm = list(dict.fromkeys(c for s in sections for c in s.to_confirm))
+    grouped: dict[str, list[str]] = {}
+    for s in sections:
+        for item in s.to_confirm:
+            who, _, what = item.partition("\t")
+            grouped.setdefault(who, [])
+            if what not in grouped[who]:
+                grouped[who].append(what)
+    to_confirm = [f"{who}: {', '.join(fields)}" for who, fields in grouped.items()]
 
     org = register.organisation
     version = _join([f"version {org.register_version}" if org.register_version else "",

@@ -179,7 +179,7 @@ def flow_diagram(register: Register, as_of: dt.date | str | None = None, *,
             ax.add_patch(FancyBboxPatch(
                 (x, y - h), BOX_W, h, boxstyle="round,pad=0,rounding_size=0.07", facecolor=face,
                 edgecolor=edge, linewidth=1.1, linestyle="--" if attrs["kind"] == "system" else "-",
-                zorder=2))
+                zorder=2, gid=f"box:{n}"))
             ax.text(x + BOX_W / 2, y - h / 2, "\n".join(texts[n]), ha="center", va="center",
                     fontsize=FONT, linespacing=1.15, zorder=3, gid=n)
             y -= h + ROW_GAP

@@ -270,16 +270,128 @@ def value_counts_text(series: pd.Series, label: str = "") -> str:
 
 
 def workbook_contents(path: str | Path) -> pd.DataFrame:
-    """Sheets of an .xlsx workbook with their data rows (below the header) and columns."""
+    """What an .xlsx workbook holds, read back from the file: per sheet, its data rows (rows of
+    its tables below their header row, or used rows below row 1 when it has no table), columns,
+    and the number of images."""
     from openpyxl import load_workbook
+    from openpyxl.utils.cell import range_boundaries
 
-    book = load_workbook(path, read_only=True)
-    try:
-        rows = [{"sheet": ws.title, "rows": max((ws.max_row or 1) - 1, 0),
-                 "columns": ws.max_column or 0} for ws in book.worksheets]
-    finally:
-        book.close()
-    return pd.DataFrame(rows, columns=["sheet", "rows", "columns"])
+    book = load_workbook(path)
+    rows = []
+    for ws in book.worksheets:
+        tables = [range_boundaries(t.ref) for t in ws.tables.values()]
+        data_rows = sum(max_row - min_row for _, min_row, _, max_row in tables) if tables \
+            else max((ws.max_row or 1) - 1, 0)
+        rows.append({"sheet": ws.title, "rows": data_rows, "columns": ws.max_column or 0,
+                     "images": len(getattr(ws, "_images", []))})
+    book.close()
+    return pd.DataFrame(rows, columns=["sheet", "rows", "columns", "images"])
+
+
+def onward_chains(register: Any, as_of: Any = None) -> pd.DataFrame:
+    """Every chain of sub-processors (Art 28(2), (4)), from each top-level party that has one."""
+    from audit_lib.flows import build_graph, onward_chain
+
+    graph = build_graph(register, as_of)
+    tops = [r.id for r in register.recipients if register.sub_processors_of(r.id) and not r.parent]
+    chains = [onward_chain(register, rid, as_of, graph=graph).assign(chain_of=rid) for rid in tops]
+    if not chains:
+        return pd.DataFrame(columns=["chain_of", "party", "name", "role", "depth", "path", "countries",
+                                     "region", "outside_eea"])
+    table = pd.concat(chains, ignore_index=True)
+    return table[["chain_of", *[c for c in table.columns if c not in {"chain_of", "parent"}]]]
+
+
+def breach_notifications(register: Any, radius: Any) -> pd.DataFrame:
+    """Who must be told of a breach at the party of ``radius`` (a flows.BlastRadius), and by when.
+
+    Art 33(1): the supervisory authority, without undue delay and within 72 hours unless the
+    breach is unlikely to result in a risk; Art 33(2): a processor tells the controller; Art 34:
+    the data subjects when the risk is high (likelier with Art 9/10 data); Art 26: joint
+    controllers per their arrangement; Art 33(5): every breach is documented.
+    """
+    org = register.organisation
+    procedure = register.commitments.breach_procedure
+    hours = procedure.notify_authority_within_hours if procedure and \
+        procedure.notify_authority_within_hours is not None else 72
+    party = register.recipient(radius.recipient)
+    sensitive = radius.special_categories + radius.criminal_data
+    rows = [
+        ("supervisory authority", org.lead_supervisory_authority or "not recorded: name the lead "
+         "authority (Art 56) in organisation.yaml", "Art 33(1), 33(3)",
+         f"without undue delay, within {hours} hours of becoming aware (reasons if later)",
+         "unless the breach is unlikely to result in a risk to people's rights and freedoms"),
+        ("data subjects", ", ".join(radius.data_subjects) or "none recorded", "Art 34(1), 34(2)",
+         "without undue delay", "when the breach is likely to result in a high risk"
+         + (f"; exposed Art 9/10 data ({', '.join(sensitive)}) makes a high risk likely" if sensitive else "")),
+    ]
+    if party.role.value in {"processor", "sub_processor"}:
+        contract = party.dpa.reference if party.dpa else "no DPA recorded (Art 28(3))"
+        rows.append((f"controller, from {party.name}", org.name, "Art 33(2), 28(3)(f)",
+                     "without undue delay after the processor becomes aware",
+                     f"the processor's duty under its contract: {contract}"))
+    joint = [register.recipient(p).name for p in radius.parties
+             if register.recipient(p).role.value == "joint_controller"]
+    if party.role.value == "joint_controller" and party.name not in joint:
+        joint.insert(0, party.name)
+    if joint:
+        rows.append(("joint controllers", ", ".join(joint), "Art 26(1)", "as the arrangement says",
+                     "the arrangement allocates who notifies the authority and the data subjects"))
+    rows.append(("breach register", org.name, "Art 33(5)", "always",
+                 "document facts, effects and remedial action, even when nobody is notified"))
+    return pd.DataFrame(rows, columns=["notify", "who", "article", "when", "condition"])
+
+
+def subject_register(register: Any, subject: str) -> Any:
+    """The register restricted to the activities concerning data subject category ``subject``.
+
+    Recipients, systems and commitments are kept, so every library view (tables, flows,
+    transfers) answers for that category of people only: an access request (Art 15).
+    """
+    from audit_lib.model import Register
+
+    fields = {name: getattr(register, name) for name in type(register).model_fields}
+    fields["activities"] = [a for a in register.activities if subject in {s.key for s in a.data_subjects}]
+    return Register(**fields)
+
+
+def subject_data_map(register: Any, subject: str, as_of: Any = None) -> pd.DataFrame:
+    """Where the data of one category of data subjects is held: Art 15(1)(c), 15(2).
+
+    The controller, its systems, the recipients and their sub-processors that the subject's
+    activities reach, with countries, region and the data categories each receives.
+    """
+    from audit_lib.flows import CONTROLLER, build_graph, flow_view
+
+    mine = subject_register(register, subject)
+    graph = build_graph(mine, as_of)
+    flows = flow_view(graph)
+    org = graph.nodes[CONTROLLER]
+    rows = [{"party": register.organisation.name, "kind": "controller", "role": "controller",
+             "countries": "; ".join(org["countries"]), "region": org["region"],
+             "data_categories": "; ".join(sorted({c.key for a in mine.activities for c in a.data_categories})),
+             "activities": "; ".join(a.id for a in mine.activities)}]
+    parties = []
+    for node, attrs in flows.nodes(data=True):
+        inbound = [d for _, _, d in flows.in_edges(node, data=True)]
+        if attrs["kind"] not in {"system", "recipient"} or not inbound:
+            continue
+        parties.append({"party": attrs["label"], "kind": attrs["kind"], "role": attrs["role"],
+                        "countries": "; ".join(attrs["countries"]), "region": attrs["region"],
+                        "data_categories": "; ".join(sorted({c for d in inbound for c in d["data_categories"]})),
+                        "activities": "; ".join(sorted({a for d in inbound for a in d["activities"]}))})
+    parties.sort(key=lambda r: (r["kind"] != "system", r["party"]))
+    return pd.DataFrame(rows + parties, columns=["party", "kind", "role", "countries", "region",
+                                                 "data_categories", "activities"])
+
+
+def record_fields(record: Any) -> pd.Series:
+    """The filled-in fields of a register record (evidence and assumptions aside), for display."""
+    if record is None:
+        return pd.Series(dtype=object, name="not recorded")
+    data = record.model_dump(mode="json", exclude_none=True, exclude={"evidence", "assumptions"})
+    return pd.Series({k: v for k, v in data.items() if v not in ("", [], {})}, dtype=object,
+                     name=type(record).__name__)
 
 
 def pick_processor(register: Any, wanted: str | None = None) -> str:

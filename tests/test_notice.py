@@ -107,7 +107,7 @@ def test_retention_period_in_words_with_its_trigger(minimal_register):
     body = _section_text(draft_notice(minimal_register).text, "Art 13(2)(a)")
     rule = minimal_register.activity("orders").retention[0]
     assert rule.period == "P10Y"
-    assert f"Order handling: 10 years from {rule.trigger} ({rule.description})" in body
+    assert f"Order handling: 10 years from {rule.trigger} ({rule.description})." in body
 
 
 def test_legal_basis_and_legitimate_interest(register_copy):
@@ -135,6 +135,7 @@ def test_rights_from_commitments(register_copy):
     commitments = {"rights": [
         {"right": "access", "how": "email privacy@example.test with your order number",
          "response_time": "P30D"},
+        {"right": "rectification", "response_time": "without undue delay"},
         {"right": "post_mortem_instructions", "how": "write to us with your instructions"},
         {"right": "complaint", "how": "to the authority where you live"},
     ]}
@@ -143,6 +144,7 @@ def test_rights_from_commitments(register_copy):
     rights = _section_text(notice.text, "Art 13(2)(b)")
     assert "email privacy@example.test with your order number" in rights
     assert "within 30 days" in rights
+    assert "Response time: without undue delay." in rights
     assert "after your death" in rights and "write to us with your instructions" in rights
     assert "to the authority where you live" in _section_text(notice.text, "Art 13(2)(d)")
     missing = next(g for g in notice.gaps if g.startswith("how these rights"))
@@ -242,6 +244,8 @@ def test_complete_register_leaves_no_gap_and_each_removal_shows(register_copy):
     folder = _complete(register_copy())
     notice = draft_notice(load_register(folder))
     assert notice.gaps == [], notice.gaps
+    assert notice.to_confirm == []
+    assert "Assumptions to confirm" not in notice.text
     assert "None: the register answers every item of the notice." in _gaps_text(notice.text)
     assert "2 years from unsubscribing" in _section_text(notice.text, "Art 13(2)(a)")
     assert "shop_session" in _section_text(notice.text, "Art 5(3)")
@@ -289,13 +293,37 @@ def test_gap_for_categories_without_retention(register_copy):
     assert "Name," not in line
 
 
+def test_period_not_stated_is_a_gap_but_criteria_in_words_are_not(register_copy):
+    folder = register_copy()
+
+    def note_only(acts):
+        acts[1]["retention"] = [{"period": "not_stated", "description": "no limit given"}]
+
+    def start_only(acts):
+        acts[1]["retention"] = [{"period": "not_stated", "trigger": "subscription"}]
+
+    for change in (note_only, start_only):
+        _edit(folder / "activities.yaml", change)
+        assert "retention not recorded for activity newsletter (Art 13(2)(a))" in draft_notice(
+            load_register(folder)).gaps
+
+    def until(acts):
+        acts[1]["retention"] = [{"description": "until you unsubscribe"}]
+
+    _edit(folder / "activities.yaml", until)
+    notice = draft_notice(load_register(folder))
+    assert not any("retention" in g and "newsletter" in g for g in notice.gaps)
+    assert "- Newsletter: Until you unsubscribe." in _section_text(notice.text, "Art 13(2)(a)")
+
+
 def test_assumptions_to_confirm_are_listed(minimal_register):
     notice = draft_notice(minimal_register)
-    statement = minimal_register.activity("newsletter").assumptions[0].statement
-    line = next(c for c in notice.to_confirm if statement in c)
-    assert "newsletter" in line and line not in notice.gaps
+    assumption = minimal_register.activity("newsletter").assumptions[0]
+    assert notice.to_confirm == [f"activity newsletter: {assumption.field}"]
     confirm = _gaps_text(notice.text).split("### Assumptions to confirm", 1)[1]
-    assert f"- [ ] {line}" in confirm
+    assert "- [ ] activity newsletter: retention" in confirm
+    # The wording stays in the register: free text here would read as notice text to a policy check.
+    assert assumption.statement not in notice.text
 
 
 def test_unknown_language_is_refused(minimal_register):
@@ -376,4 +404,11 @@ def test_crosscheck_of_own_notice_finds_nothing_missing(folder):
     crosscheck = pytest.importorskip("audit_lib.crosscheck").crosscheck
     register = load_register(folder)
     result = crosscheck(register, draft_notice(register).text)
-    assert not result.missing_from_policy, result.missing_from_policy
+    assert result.ok, [str(i) for i in result.missing_in_policy + result.missing_in_register]
+
+
+def test_crosscheck_notices_a_notice_without_its_recipients(minimal_register):
+    crosscheck = pytest.importorskip("audit_lib.crosscheck").crosscheck
+    notice = draft_notice(minimal_register)
+    result = crosscheck(minimal_register, notice.text.replace(notice.section("recipients").body, ""))
+    assert "Parcel Service" in [i.text for i in result.missing_in_policy]

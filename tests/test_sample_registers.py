@@ -60,13 +60,11 @@ def sourced_records(obj: object, where: str = "register") -> Iterator[tuple[str,
         yield where, obj
     if isinstance(obj, BaseModel):
         for name in type(obj).model_fields:
-            value = getattr(obj, name)
-            label = getattr(obj, "id", None)
-            inner = f"{where}[{label}].{name}" if isinstance(label, str) else f"{where}.{name}"
-            yield from sourced_records(value, inner)
+            yield from sourced_records(getattr(obj, name), f"{where}.{name}")
     elif isinstance(obj, (list, tuple)):
         for i, item in enumerate(obj):
-            yield from sourced_records(item, f"{where}[{i}]")
+            label = getattr(item, "id", None) or getattr(item, "right", None) or i
+            yield from sourced_records(item, f"{where}[{getattr(label, 'value', label)}]")
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The rule catalogue (docs/audit-rules.md), generated from :data:`RULES`.
 
-    python -m audit_lib.audit.catalogue            # rewrite docs/audit-rules.md
-    python -m audit_lib.audit.catalogue --check    # exit 1 if the file is out of date
+    python -m audit_lib.audit             # rewrite docs/audit-rules.md
+    python -m audit_lib.audit --check     # exit 1 if the file is out of date
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ Severities:
 `--as-of` (default: today).
 
 This file is generated from the rules themselves
-(`python -m audit_lib.audit.catalogue`); a test fails when it is out of date.
+(`python -m audit_lib.audit`); a test fails when it is out of date.
 """
 
 
@@ -86,7 +86,8 @@ def catalogue_markdown() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Write or check docs/audit-rules.md")
+    parser = argparse.ArgumentParser(prog="python -m audit_lib.audit",
+                                     description="Write or check docs/audit-rules.md")
     parser.add_argument("path", nargs="?", default=str(DOC_PATH))
     parser.add_argument("--check", action="store_true", help="exit 1 if the file is out of date")
     args = parser.parse_args(argv)
@@ -95,13 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         current = path.read_text(encoding="utf-8") if path.exists() else ""
         if current != text:
-            print(f"{path} is out of date: run python -m audit_lib.audit.catalogue", file=sys.stderr)
+            print(f"{path} is out of date: run python -m audit_lib.audit", file=sys.stderr)
             return 1
         return 0
     path.write_text(text, encoding="utf-8")
     print(f"wrote {path} ({len(RULES)} rules)")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -61,9 +61,12 @@ def data_categories(ctx: AuditContext) -> Iterator[Hit]:
       "so the record says so rather than staying silent.")
 def recipients_not_stated(ctx: AuditContext) -> Iterator[Hit]:
     """An activity in force with personal data names no recipient at all, not even an internal
-    one, and no assumption about its recipients."""
+    one, and says nothing about it: no assumption on its recipients, no note mentioning
+    recipients, and not a zero retention period (data never kept is disclosed to nobody)."""
     for a in ctx.activities:
-        if a.recipients or anonymised_only(a) or any(x.field == "recipients" for x in a.assumptions):
+        stated = any(x.field == "recipients" for x in a.assumptions) or "recipient" in (a.notes or "").lower()
+        never_kept = bool(a.retention) and all(r.period and r.days == 0 for r in a.retention)
+        if a.recipients or anonymised_only(a) or stated or never_kept:
             continue
         yield Hit(a.id, "recipients", f"{a.name}: no recipient recorded, not even an internal one")
 
@@ -93,15 +96,20 @@ def security_measures(ctx: AuditContext) -> Iterator[Hit]:
             yield Hit(a.id, "security_measures", f"{a.name}: no security measure recorded")
 
 
-@rule("ROPA-A008", "medium", "Art 30(1)(e)", "Recipient countries missing",
-      "Record the countries where the recipient stores or accesses the data, so transfers out of "
-      "the EEA can be identified.")
+@rule("ROPA-A008", "medium", "Art 30(1)(e)", "Recipient country not recorded",
+      "Record the countries where the recipient stores or accesses the data; where one is outside the "
+      "EEA, record the transfer tool (adequacy is computed, SCCs/BCR/derogation are declared).")
 def recipient_countries(ctx: AuditContext) -> Iterator[Hit]:
-    """A recipient (not internal, not a placeholder) has no country recorded, so no one can
-    tell whether data leaves the EEA."""
+    """A recipient (other than an internal one) has no country recorded, directly or through a
+    system it hosts, so no one can tell whether the data it receives leaves the EEA."""
+    hosted = {s.hosted_by for s in ctx.register.systems if s.hosted_by and s.countries}
     for r in ctx.register.recipients:
-        if not r.countries and r.role is not RecipientRole.internal and not r.placeholder:
-            yield Hit(r.id, "countries", f"{r.name}: no country recorded")
+        if r.countries or r.role is RecipientRole.internal or r.id in hosted:
+            continue
+        gap = "" if r.transfer_mechanisms else "; no transfer safeguard is declared either"
+        used = " it receives" if ctx.in_force_users(r.id) else ""
+        yield Hit(r.id, "countries", f"{r.name}: no country recorded, so nobody can tell whether the data"
+                  f"{used} leaves the EEA{gap}")
 
 
 @rule("ROPA-A009", "low", "Art 30(1)(a)", "Joint controller contact details missing",

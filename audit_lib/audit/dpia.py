@@ -62,7 +62,7 @@ def dpia_screening(ctx: AuditContext) -> Iterator[Hit]:
         if d and (d.reference or d.required is True or (d.required is False and d.screening_notes)):
             continue
         met = screening(a)
-        if len(met) >= 2:
+        if len(met) >= 3:
             yield Hit(a.id, "dpia", f"{a.name}: {len(met)} WP248 criteria met ({_describe(met)}) "
                       "and no DPIA reference")
 

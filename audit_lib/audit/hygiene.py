@@ -66,9 +66,10 @@ def category_without_purpose(ctx: AuditContext) -> Iterator[Hit]:
 def placeholder(ctx: AuditContext) -> Iterator[Hit]:
     """A recipient stands for a category of parties the policy names without identifying them
     (e.g. 'email delivery providers'). A category suffices for Art 30(1)(d), but a processor
-    needs a contract and a transfer needs a country."""
+    needs a contract and a transfer needs a country. Public authorities (disclosures on legal
+    demand) are not expected to be named in advance."""
     for r in ctx.register.recipients:
-        if r.placeholder:
+        if r.placeholder and r.role is not RecipientRole.public_authority:
             need = " (as a processor it needs a DPA)" if r.role in (
                 RecipientRole.processor, RecipientRole.sub_processor) else ""
             yield Hit(r.id, "placeholder", f"{r.name}: party not identified{need}")
@@ -80,41 +81,42 @@ def _assumed(record: Sourced, prefix: str = "") -> Iterator[tuple[str, str]]:
             yield prefix + x.field, x.statement
 
 
-def _sourced_records(ctx: AuditContext) -> Iterator[tuple[str, list[tuple[str, str]]]]:
-    """(record id, [(field, statement)]) of every record and the assumptions it carries."""
+def _sourced_records(ctx: AuditContext) -> Iterator[tuple[str, str, list[tuple[str, str]]]]:
+    """(record id, what it is, [(field, statement)]) of every record and its assumptions."""
     reg = ctx.register
-    yield ORGANISATION, list(_assumed(reg.organisation))
+    yield ORGANISATION, f"organisation {reg.organisation.name}", list(_assumed(reg.organisation))
     for a in ctx.activities:
         items = list(_assumed(a))
         for i, r in enumerate(a.retention):
             items.extend(_assumed(r, f"retention[{i}]."))
         for i, s in enumerate(a.sources):
             items.extend(_assumed(s, f"sources[{i}]."))
-        yield a.id, items
+        yield a.id, f"activity {a.name}", items
     for r in reg.recipients:
         items = list(_assumed(r))
         for i, m in enumerate(r.transfer_mechanisms):
             items.extend(_assumed(m, f"transfer_mechanisms[{i}]."))
-        yield r.id, items
-    for group in (reg.security_measures, reg.systems):
-        for rec in group:
-            yield rec.id, list(_assumed(rec))
+        yield r.id, f"recipient {r.name}", items
+    for rec in reg.security_measures:
+        yield rec.id, f"security measure {rec.name}", list(_assumed(rec))
+    for rec in reg.systems:
+        yield rec.id, f"system {rec.name}", list(_assumed(rec))
     for p in reg.processor_activities:
         items = list(_assumed(p))
         for i, m in enumerate(p.transfer_mechanisms):
             items.extend(_assumed(m, f"transfer_mechanisms[{i}]."))
-        yield p.id, items
+        yield p.id, f"processor activity {p.name}", items
     com = reg.commitments
     for c in com.rights:
-        yield f"commitments.rights.{c.right.value}", list(_assumed(c))
+        yield f"commitments.rights.{c.right.value}", f"right {c.right.value}", list(_assumed(c))
     if com.breach_procedure:
-        yield "commitments.breach_procedure", list(_assumed(com.breach_procedure))
+        yield "commitments.breach_procedure", "breach procedure", list(_assumed(com.breach_procedure))
     if com.children:
-        yield "commitments.children", list(_assumed(com.children))
+        yield "commitments.children", "children policy", list(_assumed(com.children))
     for c in com.cookies:
-        yield f"commitments.cookies.{c.id}", list(_assumed(c))
+        yield f"commitments.cookies.{c.id}", f"cookie {c.name}", list(_assumed(c))
     for i, c in enumerate(com.other):
-        yield f"commitments.other[{i}]", list(_assumed(c))
+        yield f"commitments.other[{i}]", f"commitment on {c.topic}", list(_assumed(c))
 
 
 @rule("ROPA-H004", "info", "Art 5(2)", "Assumptions still to confirm",
@@ -123,9 +125,9 @@ def _sourced_records(ctx: AuditContext) -> Iterator[tuple[str, list[tuple[str, s
 def assumptions(ctx: AuditContext) -> Iterator[Hit]:
     """A record carries assumptions the register keeper made where the source is silent, still
     marked to_confirm: one finding per record, listing them, for the DPO's work list."""
-    for record, items in _sourced_records(ctx):
+    for record, what, items in _sourced_records(ctx):
         if items:
             fields = ", ".join(dict.fromkeys(f for f, _ in items))
             detail = "; ".join(f"{f}: {s}" for f, s in items)
             n = len(items)
-            yield Hit(record, fields, f"{n} assumption{'s' if n != 1 else ''} to confirm — {detail}")
+            yield Hit(record, fields, f"{what}: {n} assumption{'s' if n != 1 else ''} to confirm — {detail}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 from pathlib import Path
 
 from audit_lib.cli.common import CliExit, load_or_exit
@@ -54,17 +53,6 @@ def _target(output: str, fmt: str | None) -> tuple[Path, str]:
     return target, fmt
 
 
-def _write_atomically(target: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def run(args: argparse.Namespace) -> int:
     target, fmt = _target(args.output, args.format)
     register = load_or_exit(args.path)
@@ -74,10 +62,11 @@ def run(args: argparse.Namespace) -> int:
 
             export_graph(build_graph(register, args.as_of), target, fmt)  # atomic itself
         else:
+            from audit_lib.flows import write_atomically
             from audit_lib.plots import flow_diagram
 
             fig = flow_diagram(register, args.as_of)
-            _write_atomically(target, lambda tmp: fig.savefig(tmp, format=fmt, dpi=110))
+            write_atomically(target, lambda tmp: fig.savefig(tmp, format=fmt, dpi=110))
     except OSError as exc:
         raise CliExit(2, f"ropa graph: cannot write '{target}': {exc.strerror or exc}; nothing was written") \
             from None

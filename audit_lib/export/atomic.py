@@ -27,7 +27,6 @@ def _fsync(path: Path) -> None:
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp)`` on a temporary path next to ``path``, then rename it to ``path``."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     if target.is_dir():
         raise IsADirectoryError(f"{target} is a folder; give a file name")
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
@@ -51,7 +50,6 @@ def atomic_folder(path: str | Path, write: Callable[[Path], None]) -> Path:
     An existing folder at ``path`` is replaced only after the new one is complete.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists() and not target.is_dir():
         raise NotADirectoryError(f"{target} exists and is not a folder")
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))

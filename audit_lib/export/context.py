@@ -86,7 +86,8 @@ def _draw(register: Register, as_of: dt.date | None) -> tuple[bytes | None, str 
         fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
         return buf.getvalue(), None
     except Exception as exc:  # another module's failure must not stop the export
-        return None, f"The data-flow diagram could not be drawn ({_error(exc)}); the table below lists every flow."
+        return None, (f"The data-flow diagram could not be drawn ({_error(exc)}); "
+                      "the table below lists every flow.")
 
 
 def _transfers(register: Register, as_of: dt.date | None) -> tuple[list[Any] | None, str | None]:

@@ -4,8 +4,9 @@ Each record type has a sheet ``data.<name>`` with one row per record and one col
 per model field, in model order. Scalar fields (text, numbers, true/false, dates,
 enumerations) are plain cells a DPO can edit; lists and nested records are JSON.
 A text value is written as JSON (starting with a double quote) only when it is
-empty, starts with a double quote, or holds characters XML cannot store, so the
-encoding is unambiguous and nothing is lost.
+empty, starts with a double quote, holds a carriage return (XML parsers turn it into
+a line feed) or characters XML cannot store, so the encoding is unambiguous and
+nothing is lost.
 """
 
 from __future__ import annotations
@@ -95,10 +96,15 @@ def _structured(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
+_LAST = ("evidence", "assumptions", "notes")
+
+
 @cache
 def field_kinds(model: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
-    """(field name, stored as JSON?) for each field of a model, in model order."""
-    return tuple((name, _structured(f.annotation)) for name, f in model.model_fields.items())
+    """(field name, stored as JSON?) for each field of a model: its own fields first, then the
+    evidence, assumptions and notes every sourced record carries."""
+    names = [n for n in model.model_fields if n not in _LAST] + [n for n in _LAST if n in model.model_fields]
+    return tuple((name, _structured(model.model_fields[name].annotation)) for name in names)
 
 
 def _json(value: Any) -> str:
@@ -117,8 +123,8 @@ def encode_scalar(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     text = str(value)
-    if text == "" or text.startswith('"') or ILLEGAL_XML_RE.search(text):
-        return _json(text)
+    if text == "" or text.startswith('"') or "\r" in text or ILLEGAL_XML_RE.search(text):
+        return _json(text)  # XML would turn CR into LF, and cannot hold the illegal characters
     return text
 
 

@@ -210,7 +210,7 @@ def dpia_text(dpia: Dpia | None) -> str | None:
     if dpia is None:
         return None
     parts = [
-        field_line("required", dpia.required),
+        field_line("DPIA required", dpia.required),
         field_line("reference", dpia.reference),
         field_line("date", dpia.date),
         field_line("WP248 criteria met", ", ".join(words(c.value) for c in dpia.criteria_met)),

@@ -9,8 +9,10 @@ Unsafe text is handled as described in :mod:`audit_lib.export.safety`.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +29,7 @@ from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
 
 from audit_lib.export.atomic import atomic_write
 from audit_lib.export.safety import (
@@ -166,7 +169,7 @@ class _Writer:
         ws.freeze_panes = f"{get_column_letter(freeze_cols + 1)}{header_row + 1}"
         ws.print_title_rows = f"{header_row}:{header_row}"
         ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
@@ -222,7 +225,9 @@ class _Writer:
             tableColumns=[TableColumn(id=i, name=h) for i, h in enumerate(sheet.headers, 1)],
             tableStyleInfo=TableStyleInfo(name="TableStyleLight9", showRowStripes=True),
         )
-        ws.add_table(table)
+        with warnings.catch_warnings():  # openpyxl warns in write-only mode; the columns are set above
+            warnings.simplefilter("ignore", UserWarning)
+            ws.add_table(table)
 
     def write_tail(self) -> None:
         """The Overflow and Export notes sheets, when anything needed them."""
@@ -252,10 +257,25 @@ def write_sheets(sheets: Iterable[Sheet], path: str | Path, *, title: str = "") 
         writer = _Writer(report, title)
         writer.wb.properties.title = title or None
         writer.wb.properties.creator = "ropa (audit_lib)"
-        for sheet in sheets:
-            writer.write_sheet(sheet)
-        writer.write_tail()
-        writer.wb.save(tmp)
+        try:
+            for sheet in sheets:
+                writer.write_sheet(sheet)
+            writer.write_tail()
+            writer.wb.save(tmp)
+        except BaseException:
+            _discard(writer.wb)
+            raise
 
     atomic_write(path, _write)
     return report
+
+
+def _discard(wb: Workbook) -> None:
+    """Close the half-written sheet streams of a failed export and delete their temporary files."""
+    for ws in wb._sheets:
+        rows, writer = getattr(ws, "_rows", None), getattr(ws, "_writer", None)
+        for close in (getattr(rows, "close", None), getattr(writer, "close", None),
+                      getattr(writer, "cleanup", None)):
+            if close is not None:
+                with contextlib.suppress(Exception):  # best effort, after the real error
+                    close()

@@ -1,0 +1,76 @@
+"""``ropa export PATH -o FILE.xlsx [--layout standard|ico|cnil] [--format xlsx|csv|json] [--as-of DATE]``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from audit_lib.cli.common import CliExit, load_or_exit
+from audit_lib.export import FORMATS, LAYOUTS, format_for, write_csv, write_json, write_workbook
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "export",
+        help="write the Article 30 workbook (xlsx), or the same records as csv or json",
+        description="Write the record of processing activities of the register in PATH. "
+        "xlsx (default): the Article 30 workbook a supervisory authority reads, in the standard "
+        "layout (cover, controller record with a column per Art 30(1) point, processor record, "
+        "recipients, transfers, findings, commitments, security measures, systems, assumptions, "
+        "data-flow diagram, guide), or the column set of the UK ICO's or the CNIL's model register. "
+        "csv: one file per sheet, in a folder or a .zip. json: one document. The output is written "
+        "atomically: on failure nothing is left behind and an existing file is kept. "
+        "Exit codes: 0 written, 1 invalid register or output not writable, 2 usage error.",
+    )
+    p.add_argument("path", metavar="PATH", help="register folder, e.g. ropa/mobikin")
+    p.add_argument("-o", "--output", metavar="FILE", required=True,
+                   help="file to write (.xlsx, .json; a folder or .zip for csv)")
+    p.add_argument("--layout", choices=LAYOUTS, default="standard",
+                   help="standard (default), ico (UK ICO template columns) or cnil (CNIL model, French)")
+    p.add_argument("--format", dest="fmt", choices=FORMATS, default=None,
+                   help="xlsx, csv or json (default: from the output name, else xlsx)")
+    p.add_argument("--as-of", metavar="DATE", default=None,
+                   help="classify transfers and run the audit as of this date (YYYY-MM-DD; default today)")
+    p.add_argument("--no-diagram", action="store_true", help="leave the data-flow image out (faster)")
+    p.set_defaults(func=run)
+
+
+def _date(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise CliExit(2, f"ropa export: --as-of must be a date written YYYY-MM-DD, got '{text}'") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    as_of = _date(args.as_of)
+    out = Path(args.output)
+    fmt = args.fmt or format_for(out)
+    if not out.parent.is_dir():
+        raise CliExit(1, f"ropa export: cannot write {out}: folder {out.parent} does not exist")
+    if fmt == "csv" and out.suffix.lower() == ".csv":
+        raise CliExit(2, "ropa export: csv writes one file per sheet: give a folder or a .zip as -o")
+    if fmt != "csv" and out.is_dir():
+        raise CliExit(1, f"ropa export: cannot write {out}: it is a folder; give a file name")
+    register = load_or_exit(args.path)
+    try:
+        if fmt == "xlsx":
+            report = write_workbook(register, out, args.layout, as_of, diagram=not args.no_diagram)
+            detail = f"{len(report.sheets)} sheets"
+            if report.notes:
+                detail += f"; {len(report.notes)} value(s) shown differently, see sheet Export notes"
+        elif fmt == "csv":
+            write_csv(register, out, args.layout, as_of)
+            detail = "one csv file per sheet"
+        else:
+            write_json(register, out, args.layout, as_of)
+            detail = "one json document"
+    except OSError as exc:
+        raise CliExit(1, f"ropa export: cannot write {out}: {exc.strerror or exc}; nothing was written") \
+            from None
+    print(f"wrote {out} ({args.layout} layout, {fmt}: {detail})", file=sys.stderr)
+    return 0

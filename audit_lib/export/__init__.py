@@ -1,0 +1,47 @@
+"""Export a register: the Article 30 workbook (standard, ICO and CNIL layouts), csv and json.
+
+``write_workbook(register, path, layout="standard", as_of=None)`` writes the .xlsx;
+``write_csv`` and ``write_json`` write the same sheets for other tools;
+``export(register, path, layout, fmt, as_of)`` picks one by format.
+``audit_lib.export.import_xlsx.import_xlsx`` reads a standard workbook back into YAML.
+Every output is written atomically (temporary file, then rename).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from audit_lib.export.flat import write_csv, write_json
+from audit_lib.export.workbook import LAYOUTS, write_workbook
+from audit_lib.model import Register
+
+FORMATS = ("xlsx", "csv", "json")
+
+__all__ = ["FORMATS", "LAYOUTS", "export", "format_for", "write_csv", "write_json", "write_workbook"]
+
+
+def format_for(path: str | Path) -> str:
+    """The format a file name asks for: .json -> json, .csv/.zip or a folder -> csv, else xlsx."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix == ".json":
+        return "json"
+    if suffix in (".csv", ".zip") or p.is_dir() or str(path).endswith(("/", "\\")):
+        return "csv"
+    return "xlsx"
+
+
+def export(register: Register, path: str | Path, layout: str = "standard", fmt: str | None = None,
+           as_of: dt.date | str | None = None) -> Path:
+    """Write ``register`` to ``path`` in format ``fmt`` (default: from the file name)."""
+    fmt = fmt or format_for(path)
+    if fmt == "xlsx":
+        return write_workbook(register, path, layout, as_of).path
+    if fmt == "csv":
+        if Path(path).suffix.lower() == ".csv":
+            raise ValueError("the csv export writes one file per sheet: give a folder or a .zip file name")
+        return write_csv(register, path, layout, as_of)
+    if fmt == "json":
+        return write_json(register, path, layout, as_of)
+    raise ValueError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")

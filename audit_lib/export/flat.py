@@ -1,0 +1,143 @@
+"""``--format csv|json``: the same sheets as the workbook, for other tools.
+
+* csv: one UTF-8 file per sheet (human sheets and the ``data.*`` record sheets), in a
+  folder or a .zip. CSV has no cell types, so a value that a spreadsheet would take for
+  a formula (``=``, ``+``, ``-``, ``@``, tab, CR) gets a leading apostrophe (OWASP).
+  A sheet's preamble (e.g. the ICO contact block) is its own ``..._preamble.csv``.
+* json: one document with the sheets as lists of row objects, the transfers, the
+  findings and the full register (values unchanged: the lossless form).
+
+Both are written atomically, like the workbook.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from audit_lib.export.atomic import atomic_folder, atomic_write
+from audit_lib.export.context import ExportContext, build_context
+from audit_lib.export.safety import csv_text
+from audit_lib.export.sheet import Sheet, plain
+from audit_lib.export.workbook import LAYOUTS, layout_sheets
+from audit_lib.model import Register
+
+FORMAT_VERSION = 1
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "sheet"
+
+
+def _csv_value(value: Any) -> Any:
+    value = plain(value)
+    if isinstance(value, str):
+        return csv_text(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else value
+
+
+def _csv_bytes(rows: Iterable[list[Any]]) -> bytes:
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([_csv_value(v) for v in row])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def csv_files(sheets: Iterable[Sheet]) -> Iterable[tuple[str, bytes]]:
+    """(file name, content) of each csv file, numbered in sheet order."""
+    for i, sheet in enumerate(sheets, 1):
+        stem = f"{i:02d}_{_slug(sheet.name)}"
+        if sheet.preamble:
+            yield f"{stem}_preamble.csv", _csv_bytes(sheet.preamble)
+        yield f"{stem}.csv", _csv_bytes([sheet.headers, *sheet.rows])
+
+
+def _check(layout: str) -> None:
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}: choose one of {', '.join(LAYOUTS)}")
+
+
+def write_csv(register: Register, path: str | Path, layout: str = "standard",
+              as_of: dt.date | str | None = None, *, generated: dt.datetime | None = None) -> Path:
+    """Write one csv per sheet into folder ``path`` (or a zip when ``path`` ends in .zip)."""
+    _check(layout)
+    ctx = build_context(register, as_of, diagram=False, generated=generated)
+    sheets = layout_sheets(ctx, layout)
+    target = Path(path)
+    if target.suffix.lower() == ".zip":
+        def _zip(tmp: Path) -> None:
+            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+                for name, data in csv_files(sheets):
+                    zf.writestr(name, data)
+        return atomic_write(target, _zip)
+
+    def _folder(tmp: Path) -> None:
+        for name, data in csv_files(sheets):
+            (tmp / name).write_bytes(data)
+    return atomic_folder(target, _folder)
+
+
+def _json_value(value: Any) -> Any:
+    value = plain(value)
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def json_document(ctx: ExportContext, layout: str = "standard") -> dict[str, Any]:
+    """The export as one JSON-ready dict."""
+    reg = ctx.register
+    sheets = []
+    for sheet in layout_sheets(ctx, layout):
+        if sheet.kind != "human":
+            continue
+        headers = sheet.headers
+        sheets.append({
+            "name": sheet.name,
+            "description": sheet.description,
+            "preamble": [[_json_value(v) for v in row] for row in sheet.preamble],
+            "columns": headers,
+            "rows": [dict(zip(headers, (_json_value(v) for v in row), strict=True)) for row in sheet.rows],
+        })
+    return {
+        "format": "ropa-export",
+        "format_version": FORMAT_VERSION,
+        "layout": layout,
+        "generated": ctx.generated.isoformat(),
+        "as_of": ctx.as_of.isoformat() if ctx.as_of else None,
+        "source_path": reg.source_path,
+        "source_hash": reg.source_hash,
+        "warnings": [w for w in (ctx.transfers_error, ctx.findings_error) if w],
+        "sheets": sheets,
+        "transfers": None if ctx.transfers is None else [_as_dict(t) for t in ctx.transfers],
+        "findings": ctx.findings,
+        "register": reg.model_dump(mode="json", exclude={"source_path", "source_hash"}),
+    }
+
+
+def _as_dict(obj: Any) -> dict[str, Any]:
+    if hasattr(obj, "as_dict"):
+        return obj.as_dict()
+    return dict(vars(obj))
+
+
+def write_json(register: Register, path: str | Path, layout: str = "standard",
+               as_of: dt.date | str | None = None, *, generated: dt.datetime | None = None) -> Path:
+    """Write the export as one JSON document to ``path``."""
+    _check(layout)
+    ctx = build_context(register, as_of, diagram=False, generated=generated)
+    doc = json_document(ctx, layout)
+
+    def _write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, ensure_ascii=False, indent=1, default=str)
+            fh.write("\n")
+    return atomic_write(path, _write)

@@ -1,0 +1,571 @@
+"""The loader: a valid register loads; every kind of bad input gets a located, readable error."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+import yaml
+
+import audit_lib.load as load_module
+from audit_lib.load import RegisterError, RegisterIssue, RegisterYamlLoader, load_register
+from benchmarks.synthetic import write_synthetic_register
+
+ROOT = Path(__file__).resolve().parent.parent
+MINIMAL = ROOT / "tests" / "data" / "minimal"
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+def issues_of(path: Path) -> list[RegisterIssue]:
+    with pytest.raises(RegisterError) as exc:
+        load_register(path)
+    assert exc.value.issues, "a RegisterError must carry at least one issue"
+    return exc.value.issues
+
+
+def only_issue(path: Path) -> RegisterIssue:
+    issues = issues_of(path)
+    assert len(issues) == 1, "\n".join(map(str, issues))
+    return issues[0]
+
+
+def edit(folder: Path, name: str, old: str, new: str) -> int:
+    """Replace ``old`` by ``new`` in folder/name (exactly once); return the 1-based line of the edit."""
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} must occur once in {name}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return text[: text.index(old)].count("\n") + 1
+
+
+def append(folder: Path, name: str, extra: str) -> int:
+    """Append text to folder/name; return the 1-based line where it starts."""
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
+    if not text.endswith("\n"):
+        text += "\n"
+    path.write_text(text + extra, encoding="utf-8")
+    return text.count("\n") + 1
+
+
+# -- valid registers ------------------------------------------------------------------------------
+
+
+def test_minimal_register_loads_every_record(minimal_path):
+    reg = load_register(minimal_path)
+    raw = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in minimal_path.glob("*.yaml")}
+    assert reg.organisation.name == raw["organisation"]["name"]
+    assert [a.id for a in reg.activities] == [a["id"] for a in raw["activities"]]
+    assert [r.id for r in reg.recipients] == [r["id"] for r in raw["recipients"]]
+    assert [m.id for m in reg.security_measures] == [m["id"] for m in raw["security"]]
+    assert [s.id for s in reg.systems] == [s["id"] for s in raw["systems"]]
+    assert reg.source_path == str(minimal_path)
+    assert re.fullmatch(r"[0-9a-f]{64}", reg.source_hash)
+
+
+def test_source_hash_changes_with_the_files_and_only_then(register_copy):
+    folder = register_copy()
+    first = load_register(folder).source_hash
+    assert load_register(folder).source_hash == first
+    edit(folder, "systems.yaml", "Shop database", "Shop database (primary)")
+    assert load_register(folder).source_hash != first
+
+
+def test_bare_NO_stays_norway_and_true_false_stay_booleans(register_copy):
+    folder = register_copy()
+    assert "[NO]" in (folder / "recipients.yaml").read_text()  # unquoted in the fixture
+    edit(folder, "organisation.yaml", "country: DE", "country: NO")
+    edit(folder, "organisation.yaml", "established_in_eu: true", "established_in_eu: false")
+    reg = load_register(folder)
+    assert reg.recipient("shipping").countries == ["NO"]
+    assert reg.organisation.country == "NO"
+    assert reg.organisation.established_in_eu is False
+
+
+def test_activities_may_be_a_folder_of_files(register_copy, tmp_path):
+    folder = register_copy()
+    records = yaml.safe_load((folder / "activities.yaml").read_text())
+    (folder / "activities.yaml").unlink()
+    (folder / "activities").mkdir()
+    for record in records:
+        (folder / "activities" / f"{record['id']}.yaml").write_text(
+            yaml.safe_dump([record], sort_keys=False), encoding="utf-8")
+    assert sorted(a.id for a in load_register(folder).activities) == sorted(r["id"] for r in records)
+
+
+def test_records_may_sit_under_a_top_level_key(register_copy):
+    folder = register_copy()
+    text = (folder / "security.yaml").read_text()
+    nested = "".join(f"  {line}\n" for line in text.splitlines())
+    (folder / "security.yaml").write_text("security:\n" + nested)
+    assert [m.id for m in load_register(folder).security_measures] == ["tls", "access_control"]
+
+
+def test_generated_synthetic_register_loads(tmp_path):
+    folder = write_synthetic_register(tmp_path / "syn", n_activities=50, n_recipients=30, seed=3)
+    reg = load_register(folder)
+    assert len(reg.activities) == 50
+    assert len(reg.recipients) == 30
+    roles = {r.role.value for r in reg.recipients}
+    assert {"processor", "sub_processor"} <= roles
+    assert any(r.transfer_mechanisms for r in reg.recipients)
+    assert any(not (set(r.countries) - {"US"}) for r in reg.recipients if r.countries)
+
+
+def test_synthetic_register_is_deterministic_for_a_seed(tmp_path):
+    a = write_synthetic_register(tmp_path / "a", n_activities=20, n_recipients=10, seed=7)
+    b = write_synthetic_register(tmp_path / "b", n_activities=20, n_recipients=10, seed=7)
+    c = write_synthetic_register(tmp_path / "c", n_activities=20, n_recipients=10, seed=8)
+    texts = {p.name: p.read_text() for p in a.glob("*.yaml")}
+    assert texts == {p.name: p.read_text() for p in b.glob("*.yaml")}
+    assert texts != {p.name: p.read_text() for p in c.glob("*.yaml")}
+
+
+@pytest.fixture(scope="module")
+def big_register(tmp_path_factory) -> Path:
+    """A valid register whose activities.yaml is several MB."""
+    return write_synthetic_register(tmp_path_factory.mktemp("big") / "reg", n_activities=3500,
+                                    n_recipients=600, seed=1)
+
+
+def test_a_valid_register_of_several_mb_loads(big_register):
+    size = (big_register / "activities.yaml").stat().st_size
+    assert size > 3_000_000
+    reg = load_register(big_register)
+    assert len(reg.activities) == 3500
+
+
+# -- one pass, located messages ---------------------------------------------------------------------
+
+
+def test_issue_text_is_file_line_record_field_message():
+    issue = RegisterIssue("ropa/x/activities.yaml", "unknown field", 12, "orders", "colour")
+    assert str(issue) == "ropa/x/activities.yaml:12: orders: colour: unknown field"
+    assert str(RegisterIssue("f.yaml", "bad")) == "f.yaml: -: -: bad"
+
+
+def test_every_problem_in_every_file_is_reported_in_one_pass(register_copy):
+    folder = register_copy()
+    l1 = edit(folder, "activities.yaml", "  owner: Head of Sales", "  owner: Head of Sales\n  colour: red")
+    l2 = edit(folder, "recipients.yaml", "countries: [IE, US]", "countries: [IE, UK]")
+    l3 = edit(folder, "security.yaml", "type: organisational", "type: magic")
+    issues = issues_of(folder)
+    found = {(Path(i.file).name, i.line) for i in issues}
+    assert {("activities.yaml", l1 + 1), ("recipients.yaml", l2), ("security.yaml", l3)} <= found
+    assert issues == sorted(issues, key=lambda i: (i.file, i.line or 0))
+
+
+# -- YAML-level problems --------------------------------------------------------------------------
+
+
+def test_yaml_syntax_error_names_file_and_line(register_copy):
+    folder = register_copy()
+    line = append(folder, "activities.yaml", "- id: broken\n  name: [unclosed\n  owner: x\n")
+    issue = only_issue(folder)
+    assert Path(issue.file).name == "activities.yaml"
+    assert issue.message.startswith("YAML syntax error")
+    assert line <= issue.line <= line + 3
+
+
+def test_duplicate_yaml_key_is_an_error_not_a_silent_overwrite(register_copy):
+    folder = register_copy()
+    line = edit(folder, "systems.yaml", "  name: Shop database", "  name: Shop database\n  name: Other")
+    issue = only_issue(folder)
+    assert issue.line == line + 1
+    assert issue.field == "name"
+    assert "twice" in issue.message
+
+
+def test_several_yaml_documents_in_one_file_are_refused(register_copy):
+    folder = register_copy()
+    append(folder, "systems.yaml", "---\n- id: other\n  name: Other\n")
+    issue = only_issue(folder)
+    assert "single document" in issue.message
+
+
+def test_python_tags_are_refused_not_executed(register_copy, tmp_path):
+    folder = register_copy()
+    marker = tmp_path / "pwned"
+    edit(folder, "systems.yaml", "name: Shop database",
+         f"name: !!python/object/apply:os.system ['touch {marker}']")
+    issue = only_issue(folder)
+    assert issue.message.startswith("YAML syntax error")
+    assert not marker.exists()
+
+
+def test_explicit_str_tag_is_honoured(register_copy):
+    folder = register_copy()
+    edit(folder, "organisation.yaml", 'register_version: "1.0"', "register_version: !!str 1.10")
+    assert load_register(folder).organisation.register_version == "1.10"
+
+
+SCALARS = """\
+a: NO
+b: no
+c: yes
+d: On
+e: true
+f: FALSE
+g: ~
+h: null
+i: ''
+j: 2026-06-01
+k: 2026-06-01 10:30:00
+l: 12
+m: 0x1f
+n: 017
+o: 1_000
+p: 1.5
+q: .inf
+r: 1e3
+s: 1:30
+t: '12'
+u: "NO"
+v: [1, two, 3.0, null, NO, 2026-01-01]
+w: {x: 1, y: [a, {z: false}]}
+x:
+empty:
+"quoted key": 1
+12: int key
+"""
+
+
+def test_fast_reader_builds_exactly_what_pyyaml_builds():
+    fast, duplicates = load_module._fast_load(SCALARS)
+    slow = yaml.load(SCALARS, Loader=RegisterYamlLoader)
+    assert repr(fast) == repr(slow)  # repr: 1 == True == 1.0 would hide a type change
+    assert duplicates == []
+    assert fast["a"] == "NO" and fast["c"] == "yes" and fast["e"] is True
+
+
+def test_fast_reader_matches_pyyaml_on_the_test_and_sample_registers():
+    paths = [*MINIMAL.glob("*.yaml"), *(ROOT / "ropa").rglob("*.yaml")]
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        assert repr(load_module._fast_load(text)[0]) == repr(yaml.load(text, Loader=RegisterYamlLoader))
+
+
+BILLION_LAUGHS = """\
+- id: lol
+  name: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+  description: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+  notes: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+  owner: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+  purposes: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+  data_categories: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+  data_subjects: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+  systems: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+  security_measures: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+"""
+
+
+def test_yaml_alias_bomb_is_refused_quickly_without_memory_blow_up(register_copy):
+    folder = register_copy()
+    (folder / "activities.yaml").write_text(BILLION_LAUGHS, encoding="utf-8")
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        issue = only_issue(folder)
+        elapsed = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "anchors and aliases" in issue.message
+    assert issue.line == 2
+    assert elapsed < 5
+    assert peak < 50 * 2**20
+
+
+def test_a_single_anchor_is_refused_too(register_copy):
+    folder = register_copy()
+    line = edit(folder, "security.yaml", "- id: access_control", "- id: &ac access_control")
+    issue = only_issue(folder)
+    assert "anchors and aliases" in issue.message
+    assert issue.line == line
+
+
+def test_file_that_is_not_utf8_is_refused_with_its_line(register_copy):
+    folder = register_copy()
+    text = (folder / "systems.yaml").read_text() + "  description: Datenbank für Bestellungen\n"
+    (folder / "systems.yaml").write_bytes(text.encode("latin-1"))
+    issue = only_issue(folder)
+    assert "not UTF-8" in issue.message
+    assert issue.line == text.count("\n")
+
+
+def test_binary_file_with_nul_bytes_is_refused(register_copy):
+    folder = register_copy()
+    (folder / "systems.yaml").write_bytes(b"- id: x\n  name: \x00\x01\x02\n")
+    issue = only_issue(folder)
+    assert "NUL" in issue.message
+    assert issue.line == 2
+
+
+def test_utf8_with_byte_order_mark_is_accepted(register_copy):
+    folder = register_copy()
+    path = folder / "systems.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert load_register(folder).systems[0].id == "shop_db"
+
+
+def test_file_over_the_size_limit_is_refused_before_reading(register_copy, monkeypatch):
+    folder = register_copy()
+    size = (folder / "activities.yaml").stat().st_size
+    monkeypatch.setattr(load_module, "MAX_FILE_BYTES", size - 1)
+    issues = issues_of(folder)
+    activity_issues = [i for i in issues if Path(i.file).name == "activities.yaml"]
+    assert len(activity_issues) == 1
+    assert "limit" in activity_issues[0].message and "split" in activity_issues[0].message
+    monkeypatch.setattr(load_module, "MAX_FILE_BYTES", size)
+    assert load_register(folder).activities
+
+
+# -- folders and files ------------------------------------------------------------------------------
+
+
+def test_missing_folder(tmp_path):
+    issue = only_issue(tmp_path / "nowhere")
+    assert "not found" in issue.message
+
+
+def test_empty_folder(tmp_path):
+    issue = only_issue(tmp_path)
+    assert "empty folder" in issue.message
+
+
+def test_a_file_instead_of_a_folder(minimal_path):
+    issue = only_issue(minimal_path / "organisation.yaml")
+    assert "not a folder" in issue.message
+
+
+def test_unknown_yaml_file_in_the_folder_is_an_error(register_copy):
+    folder = register_copy()
+    (folder / "vendors.yaml").write_text("- id: x\n", encoding="utf-8")
+    (folder / "README.md").write_text("notes are fine\n", encoding="utf-8")
+    issue = only_issue(folder)
+    assert Path(issue.file).name == "vendors.yaml"
+    assert "unknown register file" in issue.message
+
+
+def test_missing_organisation_file(register_copy):
+    folder = register_copy()
+    (folder / "organisation.yaml").unlink()
+    issue = only_issue(folder)
+    assert "organisation.yaml" in issue.file and "Art 30(1)(a)" in issue.message
+
+
+# -- record-level problems ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "record", "field", "message"),
+    [
+        ("activities.yaml", "    - payments\n", "    - paymnts\n", "orders", "recipients[0]",
+         "unknown recipient id 'paymnts'"),
+        ("activities.yaml", "[tls, access_control]", "[tls, acces_control]", "orders",
+         "security_measures[1]", "unknown security measure id 'acces_control'"),
+        ("activities.yaml", "systems: [shop_db]", "systems: [shop_dbx]", "orders", "systems[0]",
+         "unknown system id 'shop_dbx'"),
+        ("activities.yaml", "  sources:\n    - type: data_subject",
+         "  sources:\n    - type: third_party\n      party: broker", "orders", "sources[0].party",
+         "unknown recipient id 'broker'"),
+        ("recipients.yaml", "parent: payments", "parent: paymentz", "payments_cloud", "parent",
+         "unknown recipient id 'paymentz'"),
+        ("systems.yaml", "countries: [DE]", "countries: [DE]\n  hosted_by: aws", "shop_db", "hosted_by",
+         "unknown recipient id 'aws'"),
+        ("security.yaml", "  type: organisational", "  type: organisational\n  applies_to: [ghost]",
+         "access_control", "applies_to[0]", "unknown recipient id 'ghost'"),
+    ],
+)
+def test_unknown_ids_are_named_with_file_line_record_and_field(register_copy, file, old, new, record,
+                                                                field, message):
+    folder = register_copy()
+    line = edit(folder, file, old, new)
+    issue = only_issue(folder)
+    assert Path(issue.file).name == file
+    assert (issue.record, issue.field) == (record, field)
+    assert message in issue.message
+    assert line <= issue.line <= line + new.count("\n")
+
+
+def test_no_field_of_the_format_refers_to_activities_by_id():
+    """The issue lists 'unknown activity id': no record refers to an activity, so none can dangle.
+
+    If a reference to activities is ever added to the model, this fails as a reminder to check it.
+    """
+    from audit_lib import model
+
+    names = {name for cls in vars(model).values() if isinstance(cls, type) and hasattr(cls, "model_fields")
+             for name in cls.model_fields}
+    assert not names & {"activity", "activities_ref", "activity_id", "activity_ids"}
+
+
+def test_unknown_cookie_provider(register_copy):
+    folder = register_copy()
+    (folder / "commitments.yaml").write_text(
+        "cookies:\n  - id: ga\n    name: _ga\n    purpose: analytics\n    type: analytics\n"
+        "    provider: google\n", encoding="utf-8")
+    issue = only_issue(folder)
+    assert (issue.record, issue.field, issue.line) == ("ga", "provider", 6)
+
+
+def test_duplicate_id_names_both_places(register_copy):
+    folder = register_copy()
+    line = append(folder, "security.yaml", "- id: tls\n  name: TLS again\n  type: technical\n")
+    issue = only_issue(folder)
+    assert (issue.record, issue.field, issue.line) == ("tls", "id", line)
+    assert "duplicate security measure id" in issue.message
+    assert "security.yaml:1" in issue.message
+
+
+@pytest.mark.parametrize(("code", "hint"), [("UK", "GB"), ("EL", "GR"), ("XX", "not an ISO 3166-1")])
+def test_unknown_country_code(register_copy, code, hint):
+    folder = register_copy()
+    line = edit(folder, "recipients.yaml", "countries: [IE, US]", f"countries: [IE, {code}]")
+    issue = only_issue(folder)
+    assert (issue.record, issue.field, issue.line) == ("payments", "countries[1]", line)
+    assert hint in issue.message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "words"),
+    [
+        ("    - user.name\n", "    - user.nmae\n", "data_categories[0].key", "fideslang data category"),
+        ("purposes: [marketing.communications.email]", "purposes: [marketing.spam]", "purposes[0].key",
+         "fideslang data use"),
+        ("data_subjects: [customer]", "data_subjects: [shopper]", "data_subjects[0].key",
+         "fideslang data subject"),
+    ],
+)
+def test_unknown_taxonomy_key(register_copy, old, new, field, words):
+    folder = register_copy()
+    line = edit(folder, "activities.yaml", old, new)
+    issue = only_issue(folder)
+    assert issue.field == field
+    assert words in issue.message
+    assert issue.line == line
+
+
+def test_taxonomy_extension_widens_the_vocabulary(register_copy):
+    folder = register_copy()
+    edit(folder, "activities.yaml", "data_categories: [user.contact.email]",
+         "data_categories: [user.contact.email.newsletter]")
+    assert "user.contact.email.newsletter" in only_issue(folder).message
+    (folder / "taxonomy.yaml").write_text(
+        "data_categories:\n  - fides_key: user.contact.email.newsletter\n    name: Newsletter address\n"
+        "    parent_key: user.contact.email\n", encoding="utf-8")
+    keys = load_register(folder).activity("newsletter").data_category_keys
+    assert keys == ["user.contact.email.newsletter"]
+
+
+def test_taxonomy_extension_with_unknown_parent(register_copy):
+    folder = register_copy()
+    (folder / "taxonomy.yaml").write_text(
+        "data_uses:\n  - fides_key: spam.daily\n    name: Daily spam\n    parent_key: spam\n",
+        encoding="utf-8")
+    issue = only_issue(folder)
+    assert (issue.record, issue.field, issue.line) == ("spam.daily", "parent_key", 4)
+
+
+def test_missing_required_field(register_copy):
+    folder = register_copy()
+    edit(folder, "activities.yaml", "  name: Order handling\n", "")
+    issue = only_issue(folder)
+    assert (issue.record, issue.field, issue.line) == ("orders", "name", 1)
+    assert issue.message == "required field is missing"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "message"),
+    [
+        ("last_reviewed: 2026-06-01", "last_reviewed: soon", "last_reviewed", "must be a date"),
+        ("systems: [shop_db]", "systems: shop_db", "systems", "must be a list"),
+        ("owner: Head of Sales", "owner: Head of Sales\n  children_data: maybe", "children_data",
+         "must be true or false"),
+        ("legal_basis: contract", "legal_basis: contrat", "legal_basis[0]", "must be one of"),
+        ("owner: Head of Sales", "owner: {name: Head of Sales}", "owner", "must be text"),
+    ],
+)
+def test_wrong_type(register_copy, old, new, field, message):
+    folder = register_copy()
+    line = edit(folder, "activities.yaml", old, new)
+    issue = only_issue(folder)
+    assert (issue.record, issue.field) == ("orders", field)
+    assert message in issue.message
+    assert line <= issue.line <= line + 1
+
+
+def test_unknown_key_is_an_error(register_copy):
+    folder = register_copy()
+    line = edit(folder, "recipients.yaml", "  category: payment processing",
+                "  category: payment processing\n  contry: IE")
+    issue = only_issue(folder)
+    assert (issue.record, issue.field, issue.line) == ("payments", "contry", line + 1)
+    assert "unknown field" in issue.message
+
+
+def test_assumption_naming_a_missing_field_is_an_error(register_copy):
+    folder = register_copy()
+    line = edit(folder, "activities.yaml", "    - field: retention", "    - field: retension")
+    issue = only_issue(folder)
+    assert (issue.record, issue.field) == ("newsletter", "assumptions")
+    assert "retension" in issue.message
+    assert line - 1 <= issue.line <= line
+
+
+def test_list_file_must_hold_a_list(register_copy):
+    folder = register_copy()
+    (folder / "systems.yaml").write_text("id: shop_db\nname: Shop database\n", encoding="utf-8")
+    assert "must be a list of systems records" in only_issue(folder).message
+
+
+def test_record_that_is_not_a_mapping(register_copy):
+    folder = register_copy()
+    line = append(folder, "security.yaml", "- just a string\n")
+    issue = only_issue(folder)
+    assert (issue.record, issue.line) == ("#3", line)
+
+
+def test_sub_processor_loop_is_an_error(register_copy):
+    folder = register_copy()
+    edit(folder, "recipients.yaml", "  role: processor\n  category: payment processing",
+         "  role: sub_processor\n  parent: payments_cloud\n  category: payment processing")
+    issues = issues_of(folder)
+    loops = [i for i in issues if "loops back" in i.message]
+    assert len(loops) == 1
+    assert loops[0].field == "parent"
+    assert "payments -> payments_cloud -> payments" in loops[0].message or \
+        "payments_cloud -> payments -> payments_cloud" in loops[0].message
+
+
+def test_parent_must_be_a_processor(tmp_path):
+    folder = tmp_path / "reg"
+    shutil.copytree(MINIMAL, folder)
+    edit(folder, "recipients.yaml", "parent: payments", "parent: shipping")
+    issue = only_issue(folder)
+    assert (issue.record, issue.field) == ("payments_cloud", "parent")
+    assert "Art 28(2)" in issue.message
+
+
+def test_recipient_may_only_get_categories_the_activity_collects(register_copy):
+    folder = register_copy()
+    edit(folder, "activities.yaml", "data_categories: [user.name, user.contact.address]",
+         "data_categories: [user.name, user.contact.email]")
+    issue = only_issue(folder)
+    assert (issue.record, issue.field) == ("orders", "recipients[1].data_categories[1]")
+    assert "user.contact.email" in issue.message
+
+
+def test_an_invalid_record_is_not_reported_again_as_an_unknown_id(register_copy):
+    """One mistake, one message: the references to a broken recipient are not 'unknown ids'."""
+    folder = register_copy()
+    edit(folder, "recipients.yaml", "  role: processor\n  category: payment processing",
+         "  role: procesor\n  category: payment processing")
+    issue = only_issue(folder)
+    assert (issue.record, issue.field) == ("payments", "role")
+    assert "must be one of" in issue.message

@@ -1,0 +1,143 @@
+"""pyproject.toml and environment.yml must list the same packages (and versions): no drift."""
+
+from __future__ import annotations
+
+import re
+import sys
+from importlib.metadata import entry_points, version
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    tomllib = pytest.importorskip("tomli")
+
+ROOT = Path(__file__).resolve().parent.parent
+NOT_PACKAGES = {"python", "pip"}
+# conda-forge names that differ from the PyPI name even after normalisation (PEP 503).
+CONDA_TO_PIP = {"pytables": "tables", "pytorch": "torch"}
+
+
+def _spec(text: str) -> str:
+    """A version specifier in one canonical spelling ('<3,>=2.6' == '>=2.6, <3')."""
+    text = text.replace(" ", "")
+    try:
+        return str(SpecifierSet(text))
+    except InvalidSpecifier:
+        return text
+
+
+def pip_requirements(pyproject: dict) -> dict[str, str]:
+    """{normalised name: specifier} of [project] dependencies plus the 'test' extra."""
+    project = pyproject["project"]
+    reqs = [*project.get("dependencies", []), *project.get("optional-dependencies", {}).get("test", [])]
+    out = {}
+    for text in reqs:
+        req = Requirement(text)
+        out[canonicalize_name(req.name)] = str(req.specifier)
+    return out
+
+
+def conda_requirements(environment: dict) -> dict[str, str]:
+    """{normalised name: specifier} of environment.yml, its pip: subsection included."""
+    out = {}
+    for item in environment.get("dependencies", []):
+        if isinstance(item, dict):
+            for text in item.get("pip", []):
+                if text.strip().startswith("-"):  # "-e .", "-r file": not a package name
+                    continue
+                req = Requirement(text)
+                out[canonicalize_name(req.name)] = str(req.specifier)
+            continue
+        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(.*)$", str(item))
+        name = CONDA_TO_PIP.get(match.group(1).lower(), match.group(1))
+        if canonicalize_name(name) in NOT_PACKAGES:
+            continue
+        spec_text = match.group(2)
+        if re.fullmatch(r"[0-9][^<>=!~ ]*", spec_text.strip()):  # conda's bare "1.2" means ==1.2
+            spec_text = "==" + spec_text.strip()
+        out[canonicalize_name(name)] = _spec(spec_text)
+    return out
+
+
+def drift(pyproject: dict, environment: dict) -> list[str]:
+    """Every difference between the two lists, in words."""
+    pip, conda = pip_requirements(pyproject), conda_requirements(environment)
+    problems = [f"{n}: in pyproject.toml, missing from environment.yml" for n in sorted(pip.keys() - conda)]
+    problems += [f"{n}: in environment.yml, missing from pyproject.toml" for n in sorted(conda.keys() - pip)]
+    problems += [
+        f"{n}: version '{pip[n]}' in pyproject.toml but '{conda[n]}' in environment.yml"
+        for n in sorted(set(pip) & set(conda)) if _spec(pip[n]) != _spec(conda[n])
+    ]
+    return problems
+
+
+@pytest.fixture(scope="module")
+def pyproject() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def environment() -> dict:
+    return yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+
+
+def test_pyproject_and_environment_list_the_same_packages(pyproject, environment):
+    assert drift(pyproject, environment) == []
+
+
+def test_environment_installs_the_project_itself(environment):
+    pip_items = [x for d in environment["dependencies"] if isinstance(d, dict) for x in d.get("pip", [])]
+    assert "-e ." in [x.strip() for x in pip_items]
+
+
+# -- the drift detector itself must be able to fail ---------------------------------------------------
+
+PYPROJECT = {"project": {"dependencies": ["PyYAML>=6.0", "pydantic>=2.6,<3", "fideslang>=3.0"],
+                         "optional-dependencies": {"test": ["pytest>=7.4"], "docs": ["sphinx"]}}}
+ENVIRONMENT = {"dependencies": ["python>=3.10", "pip", "pyyaml>=6.0", "pydantic <3, >=2.6", "pytest>=7.4",
+                                {"pip": ["fideslang>=3.0", "-e ."]}]}
+
+
+def test_drift_detector_accepts_equal_lists_across_spellings():
+    assert drift(PYPROJECT, ENVIRONMENT) == []  # conda pyyaml == pip PyYAML; pip: subsection counted
+
+
+def test_drift_detector_reports_a_package_missing_from_the_environment():
+    env = {"dependencies": [d for d in ENVIRONMENT["dependencies"] if d != "pytest>=7.4"]}
+    assert drift(PYPROJECT, env) == ["pytest: in pyproject.toml, missing from environment.yml"]
+
+
+def test_drift_detector_reports_a_pip_subsection_package_removed():
+    env = {"dependencies": [*ENVIRONMENT["dependencies"][:-1], {"pip": ["-e ."]}]}
+    assert drift(PYPROJECT, env) == ["fideslang: in pyproject.toml, missing from environment.yml"]
+
+
+def test_drift_detector_reports_an_extra_environment_package_and_a_version_change():
+    env = {"dependencies": [*ENVIRONMENT["dependencies"][:-1], "numpy",
+                            {"pip": ["fideslang>=3.1", "-e ."]}]}
+    assert drift(PYPROJECT, env) == [
+        "numpy: in environment.yml, missing from pyproject.toml",
+        "fideslang: version '>=3.0' in pyproject.toml but '>=3.1' in environment.yml",
+    ]
+
+
+# -- the installed package matches its metadata --------------------------------------------------------
+
+
+def test_console_script_ropa_is_installed_and_points_at_the_cli(pyproject):
+    assert pyproject["project"]["scripts"]["ropa"] == "audit_lib.cli:main"
+    (script,) = entry_points(group="console_scripts", name="ropa")
+    from audit_lib.cli import main
+
+    assert script.load() is main
+
+
+def test_installed_version_matches_pyproject(pyproject):
+    assert version("audit_lib") == pyproject["project"]["version"]

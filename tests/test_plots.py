@@ -1,0 +1,143 @@
+"""Figures: the layered data-flow diagram and the transfers chart (matplotlib, no pyplot state)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from pathlib import Path
+
+import matplotlib
+import pytest
+import yaml
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+
+from audit_lib.flows import build_graph, classify_transfers
+from audit_lib.load import RegisterError, load_register
+from audit_lib.plots import STYLE, flow_diagram, transfers_chart
+
+TODAY = dt.date(2026, 11, 23)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _node_texts(fig: Figure):
+    ax = fig.axes[0]
+    return [t for t in ax.texts if t.get_gid()]
+
+
+def _assert_legible(fig: Figure) -> None:
+    """No two labels overlap, each label sits inside its box, and nothing leaves the figure."""
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    texts = [t for t in ax.texts if t.get_text().strip()]
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    for (a, ba), (b, bb) in itertools.combinations(zip(texts, boxes, strict=True), 2):
+        assert not ba.overlaps(bb), f"labels overlap: {a.get_text()!r} / {b.get_text()!r}"
+    figure_box = fig.bbox
+    patches = {p.get_gid(): p for p in ax.patches if p.get_gid()}
+    for text, box in zip(texts, boxes, strict=True):
+        assert figure_box.x0 <= box.x0 and box.x1 <= figure_box.x1, text.get_text()
+        assert figure_box.y0 <= box.y0 and box.y1 <= figure_box.y1, text.get_text()
+        if text.get_gid():
+            frame = patches[f"box:{text.get_gid()}"].get_window_extent(renderer)
+            label = text.get_text()
+            assert frame.x0 <= box.x0 and box.x1 <= frame.x1, f"label wider than its box: {label!r}"
+            assert frame.y0 <= box.y0 and box.y1 <= frame.y1, f"label taller than its box: {label!r}"
+
+
+def _many(tmp_path: Path, n: int) -> Path:
+    folder = tmp_path / f"reg{n}"
+    folder.mkdir()
+    (folder / "organisation.yaml").write_text("name: Big Shop\ncountry: FR\n", encoding="utf-8")
+    recipients = [{"id": f"r{i}", "name": f"Supplier number {i} with a rather long legal entity name GmbH",
+                   "role": "processor", "countries": [["US"], ["DE"], ["JP"], []][i % 4]} for i in range(n)]
+    recipients.append({"id": "sub", "name": "Sub Inc.", "role": "sub_processor", "parent": "r0",
+                       "countries": ["IN"]})
+    activities = [{"id": f"a{i}", "name": f"Processing activity {i} for a purpose described at length here",
+                   "data_subjects": ["customer", "employee"][: 1 + i % 2], "data_categories": ["user.name"],
+                   "recipients": [f"r{i}", f"r{(i + 1) % n}"]} for i in range(n)]
+    for name, data in (("recipients.yaml", recipients), ("activities.yaml", activities)):
+        (folder / name).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return folder
+
+
+def test_flow_diagram_returns_a_figure_with_legend(minimal_register):
+    fig = flow_diagram(minimal_register, TODAY)
+    assert isinstance(fig, Figure)
+    legend = fig.axes[0].get_legend()
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert {"EEA: not a transfer", "adequacy decision (Art 45)", "third country, no adequacy",
+            "country not recorded"} <= set(labels)
+
+
+def test_flow_diagram_shows_every_node_coloured_by_region(minimal_register):
+    fig = flow_diagram(minimal_register, TODAY)
+    texts = {t.get_gid(): t.get_text() for t in _node_texts(fig)}
+    assert {"subject:customer", "activity:orders", "system:shop_db", "recipient:payments_cloud"} <= set(texts)
+    assert "Cloud Hosting Inc." in texts["recipient:payments_cloud"]
+    assert "US" in texts["recipient:mailer"]
+    patches = {p.get_gid(): p for p in fig.axes[0].patches if p.get_gid()}
+    assert to_hex(patches["box:recipient:mailer"].get_facecolor()) == STYLE["not_adequate"][0]
+    assert to_hex(patches["box:recipient:shipping"].get_facecolor()) == STYLE["eea"][0]  # Norway
+    assert to_hex(patches["box:recipient:payments"].get_facecolor()) == STYLE["adequate"][0]
+
+
+def test_flow_diagram_labels_do_not_overlap(minimal_register):
+    _assert_legible(flow_diagram(minimal_register, TODAY))
+
+
+def test_flow_diagram_grows_with_the_register(minimal_register, tmp_path):
+    big = load_register(_many(tmp_path, 40))
+    small_fig = flow_diagram(minimal_register, TODAY)
+    big_fig = flow_diagram(big, TODAY)
+    assert big_fig.get_size_inches()[1] > 2 * small_fig.get_size_inches()[1]
+    _assert_legible(big_fig)
+    colours = {to_hex(p.get_facecolor()) for p in big_fig.axes[0].patches
+               if (p.get_gid() or "").startswith("box:recipient")}
+    assert {STYLE[k][0] for k in ("eea", "adequate", "not_adequate", "unknown")} <= colours
+
+
+def test_flow_diagram_cuts_very_long_columns(tmp_path):
+    register = load_register(_many(tmp_path, 30))
+    fig = flow_diagram(register, TODAY, max_per_column=10)
+    assert any(t.get_text() == "+ 20 more" for t in fig.axes[0].texts)
+    _assert_legible(fig)
+
+
+def test_no_pyplot_state(minimal_register):
+    plt = pytest.importorskip("matplotlib.pyplot")
+    before = plt.get_fignums()
+    flow_diagram(minimal_register, TODAY)
+    transfers_chart(minimal_register, TODAY)
+    assert plt.get_fignums() == before
+    assert matplotlib.get_backend()  # unchanged backend machinery still answers
+
+
+def test_transfers_chart_stacks_by_country_and_mechanism(minimal_register):
+    fig = transfers_chart(minimal_register, TODAY)
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["United States"]
+    heights = sum(p.get_height() for p in ax.patches)
+    assert heights == len(classify_transfers(minimal_register, TODAY)) == 3
+    assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == ["dpf", "scc"]
+    assert any("2 to verify" in t.get_text() for t in ax.texts)
+
+
+def test_transfers_chart_without_transfers(tmp_path):
+    folder = tmp_path / "eu"
+    folder.mkdir()
+    (folder / "organisation.yaml").write_text("name: EU only\ncountry: FR\n", encoding="utf-8")
+    fig = transfers_chart(load_register(folder), TODAY)
+    assert any("No transfers" in t.get_text() for t in fig.axes[0].texts)
+
+
+@pytest.mark.parametrize("name", ["mobikin", "dearmob"])
+def test_sample_diagrams_are_legible(name):
+    try:
+        register = load_register(ROOT / "ropa" / name)
+    except RegisterError:
+        pytest.skip(f"ropa/{name} does not validate yet")
+    fig = flow_diagram(register)
+    _assert_legible(fig)
+    assert len(_node_texts(fig)) == build_graph(register).number_of_nodes() - 1  # all but the controller
