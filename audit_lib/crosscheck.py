@@ -23,17 +23,23 @@ The matching is deterministic and documented here so that a generated notice
    "Google Chrome" is not Google).
 3. A **recipient** is named when the policy contains its name without the
    parenthesised part, a parenthesised alias ("Google Ireland Limited (Google
-   Analytics)" -> "Google Analytics"), the name without a legal-form suffix, its
-   ``category``, or one of the policy sentences the register quotes as its
-   ``evidence``.
+   Analytics)" -> "Google Analytics") or the name without a legal-form suffix. A recipient
+   the policy can only describe (a placeholder, internal staff, public authorities) is
+   also named by its ``category``, by a category of party in :data:`PARTY_CATEGORIES` that
+   fits its name or category ("law enforcement" for a public authority), or by one of the
+   policy sentences the register quotes as its ``evidence``. A category of party the policy
+   names is missing in the register when no recipient fits it by name, category, role or
+   the activities it serves ("payment provider" for the recipient of a payment activity).
 4. A **data category** (fideslang key) is named when the policy contains its
    register label (or a comma/"and"-separated part of it), its taxonomy name, or
-   a phrase of :data:`CATEGORY_PHRASES` whose key is the same, broader or narrower
-   (``user.contact`` covers ``user.contact.email`` and the reverse).
+   a phrase of :data:`CATEGORY_PHRASES` or :data:`WEAK_CATEGORY_PHRASES` whose key is
+   the same, broader or narrower (``user.contact`` covers ``user.contact.email`` and the
+   reverse). Only :data:`CATEGORY_PHRASES` can report a category missing in the register.
 5. A **purpose** of an activity is named when the policy contains its
    description, label, taxonomy name or the activity's name, a phrase of a
-   :data:`PURPOSE_TOPICS` topic the purpose belongs to (by key or by words of
-   its description or activity name), or one of the activity's evidence sentences.
+   :data:`PURPOSE_TOPICS` topic the purpose belongs to (by key, or by words of its
+   description, else label, else the activity's name), or one of the activity's evidence
+   sentences.
 
 6. A data category or purpose the policy names also counts as accounted for when the
    register's own words mention it anywhere: every text field of the register except the
@@ -206,6 +212,17 @@ CATEGORY_PHRASES: dict[str, tuple[str, ...]] = {
     "job title": ("user.job_title",), "employer": ("user.workplace",),
 }
 """Policy wordings of data categories -> the fideslang keys they name."""
+
+WEAK_CATEGORY_PHRASES: dict[str, tuple[str, ...]] = {
+    "name": ("user.name",), "address": ("user.contact.address",), "email": ("user.contact.email",),
+    "phone": ("user.contact.phone_number",), "telephone": ("user.contact.phone_number",),
+    "country": ("user.contact.address.country",), "city": ("user.contact.address.city",),
+    "state": ("user.contact.address.state",), "message": ("user.content",), "cookie": ("user.device",),
+    "device": ("user.device",), "browser": ("user.device",), "location": ("user.location",),
+    "account": ("user.account",), "order": ("user.behavior.purchase_history",),
+}
+"""Single words that confirm a register category is named ("your name and address"), but are too
+common to claim, on their own, that the policy names data the register lacks."""
 
 
 @dataclass(frozen=True)
@@ -464,11 +481,17 @@ def _strip_suffix(name: str) -> str:
     return " ".join(ws)
 
 
+def _unnamed(recipient: Recipient) -> bool:
+    """A recipient the policy can only describe: a placeholder, our own staff, or public authorities."""
+    return recipient.placeholder or recipient.role.value in ("internal", "public_authority")
+
+
 def party_names(recipient: Recipient) -> list[str]:
     """The names a policy may use for a recipient: name, parenthesised aliases, name without
-    legal-form suffix, category (placeholder words like 'unnamed' dropped)."""
+    legal-form suffix; for a placeholder also its category (words like 'unnamed' dropped)."""
     out: list[str] = []
-    for text in (recipient.name, recipient.category or ""):
+    sources = (recipient.name, recipient.category or "") if _unnamed(recipient) else (recipient.name,)
+    for text in sources:
         base = _PARENS.sub(" ", text).strip(" ,;-")
         aliases = [a.strip() for a in _PARENS.findall(text)]
         for candidate in (base, _strip_suffix(base), *aliases, *(_strip_suffix(a) for a in aliases)):
@@ -501,17 +524,23 @@ def _parties(register: Register, text: Text, result: CrossCheckResult) -> None:
                 _add(table, alias, ("known", display))
     for phrase in NOT_PARTIES:
         _add(table, phrase, ("ignore", phrase))
-    recipients_text = {r.id: f"{r.name} {r.category or ''}".lower() for r in register.recipients}
+    own_text = {r.id: f"{r.name} {r.category or ''}".lower() for r in register.recipients}
+    context = dict(own_text)
+    for a in register.activities:  # what a recipient is used for also says what kind of party it is
+        for link in a.recipients:
+            if link.recipient in context:
+                extra = [a.name, link.purpose or ""] + [p.description or p.key for p in a.purposes]
+                context[link.recipient] += " " + " ".join(extra).lower()
     roles = {r.id: r.role.value for r in register.recipients}
+    unnamed = {r.id for r in register.recipients if _unnamed(r)}
     for cat, (phrases, kws, cat_roles) in PARTY_CATEGORIES.items():
-        owners = [rid for rid in recipients_text
-                  if any(k in recipients_text[rid] for k in kws) or roles[rid] in cat_roles]
+        fits = [rid for rid in context if any(k in context[rid] for k in kws) or roles[rid] in cat_roles]
+        described = [rid for rid in fits if rid in unnamed
+                     and (any(k in own_text[rid] for k in kws) or roles[rid] in cat_roles)]
         for phrase in phrases:
-            if owners:
-                for rid in owners:
-                    _add(table, phrase, ("category_of", rid))
-            else:
-                _add(table, phrase, ("category", cat))
+            for rid in described:
+                _add(table, phrase, ("category_of", rid))
+            _add(table, phrase, ("category_fits", cat) if fits else ("category", cat))
 
     spans = _spans(text, table)
     named: dict[str, str] = {}
@@ -521,7 +550,7 @@ def _parties(register: Register, text: Text, result: CrossCheckResult) -> None:
             if kind == "recipient":
                 named[value] = "name"
             elif kind == "category_of":
-                named.setdefault(value, "category")
+                named.setdefault(value, "category")  # an unnamed recipient the policy describes
             elif kind in ("known", "category") and value not in reported:
                 reported.add(value)
                 found = " ".join(text.raw[text.spans[s.start][0]:text.spans[s.end - 1][1]].split())
@@ -530,7 +559,7 @@ def _parties(register: Register, text: Text, result: CrossCheckResult) -> None:
                     text.line(s.start), text.excerpt(s.start, s.end)))
     for r in register.recipients:
         how = named.get(r.id)
-        if how is None and _evidence_found(text, r.evidence):
+        if how is None and r.id in unnamed and _evidence_found(text, r.evidence):
             how = "evidence"
         item = CrossCheckItem("party", r.name, r.id, how=how)
         (result.matched if how else result.missing_in_policy).append(item)
@@ -571,6 +600,9 @@ def _categories(register: Register, text: Text, in_force: list[ProcessingActivit
     for phrase, keys in CATEGORY_PHRASES.items():
         for k in keys:
             _add(table, phrase, ("phrase", k))
+    for phrase, keys in WEAK_CATEGORY_PHRASES.items():
+        for k in keys:
+            _add(table, phrase, ("weak", k))
     collected: dict[str, list[str]] = {}
     labels: dict[str, list[str]] = {}
     all_keys: set[str] = set()
@@ -662,7 +694,7 @@ def _purposes(register: Register, text: Text, in_force: list[ProcessingActivity]
     for a in in_force:
         quoted = _evidence_found(text, a.evidence)
         for p in a.purposes:
-            own = " ".join([a.name, p.description or "", p.label or ""]).lower()
+            own = (p.description or p.label or a.name).lower()
             verbatim = [p.description, p.label, uses.get(p.key), a.name]
             how = None
             if any(v and len(words(v)) >= 1 and text.contains(words(v)) for v in verbatim):

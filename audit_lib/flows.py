@@ -574,6 +574,7 @@ def classify_transfers(register: Register, as_of: dt.date | str | None = None,
 def _classify_transfers(register: Register, day: dt.date, graph: nx.DiGraph) -> list[Transfer]:
     org = register.organisation
     outside = bool(org.country) and not ref.free_flow(org.country, day)
+    retired = {a.id for a in register.activities if a.status.value == "retired"}
     rows: list[Transfer] = []
     for rec in register.recipients:
         if rec.role is RecipientRole.internal:
@@ -601,6 +602,9 @@ def _classify_transfers(register: Register, day: dt.date, graph: nx.DiGraph) -> 
                 elif outside:
                     notes.append("controller outside the EEA (Art 3(2)): this disclosure is a transfer "
                                  "(EDPB Guidelines 05/2021)")
+                if acts and acts <= retired:
+                    notes.append("only retired activities: a past disclosure, still part of the record "
+                                 "(Art 30(1)(d) 'have been or will be disclosed')")
                 if day < ref.GDPR_APPLIES:
                     notes.append("before 25 May 2018 Directive 95/46/EC Art 25-26 applied")
                 rows.append(Transfer(

@@ -116,19 +116,23 @@ RegisterYamlLoader.add_implicit_resolver(
     list("tTfF"),
 )
 
-# A cheap pre-filter: only when the text could hold an anchor or alias is the
-# event stream scanned for one.
-_MAYBE_ALIAS = re.compile(r"(?:^|[\s\[\{,:\-?])[&*][^\s,\[\]\{\}]", re.MULTILINE)
+MAX_DEPTH = 64
+"""Deepest nesting of mappings and lists accepted (a register needs about 6; libyaml's
+recursive composer crashes the interpreter at some 100,000)."""
 
 
-def _has_alias(text: str) -> int | None:
-    """Line (1-based) of the first YAML anchor or alias, or None."""
-    if not _MAYBE_ALIAS.search(text):
-        return None
+def _check_events(text: str) -> None:
+    """Raise _AliasFound or _TooDeep for the first anchor, alias or over-deep nesting."""
+    depth = 0
     for event in yaml.parse(text, Loader=RegisterYamlLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            return event.start_mark.line + 1
-    return None
+            raise _AliasFound(event.start_mark.line + 1)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _TooDeep(event.start_mark.line + 1)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -145,21 +149,32 @@ class _Fallback(Exception):
     """The document uses a YAML feature the fast reader leaves to PyYAML (tags, merge keys...)."""
 
 
-class _AliasFound(Exception):
+class _Refused(Exception):
+    """The text is valid YAML but refused before it is built; ``line`` says where."""
+
     def __init__(self, line: int):
         super().__init__(line)
         self.line = line
+
+
+class _AliasFound(_Refused):
+    """An anchor or alias (the billion-laughs attack needs them)."""
+
+
+class _TooDeep(_Refused):
+    """Nesting deeper than MAX_DEPTH."""
 
 
 def _fast_load(text: str) -> tuple[Any, list[tuple[int, Any]]]:
     """Build the document straight from libyaml's events; return (data, duplicate keys).
 
     Gives the same values as ``yaml.load(text, Loader=RegisterYamlLoader)`` (the same
-    resolver and constructors, memoised) at about twice the speed, stops at the first
-    anchor or alias (raises _AliasFound before anything is expanded) and reports every
-    key repeated in one mapping as (line, key), which PyYAML silently overwrites.
-    Raises _Fallback for anything unusual (explicit tags, merge keys, several
-    documents, collection keys) so the caller can use PyYAML's own loader.
+    resolver and constructors, memoised) at about twice the speed. Stops at the first
+    anchor or alias (_AliasFound, before anything is expanded) and at nesting deeper
+    than MAX_DEPTH (_TooDeep); reports every key repeated in one mapping as
+    (line, key), which PyYAML would silently overwrite. Raises _Fallback for anything
+    unusual (explicit tags, merge keys, several documents, collection keys) so the
+    caller can use PyYAML's own loader.
     """
     loader = RegisterYamlLoader(text)
     get_event = loader.get_event
@@ -190,6 +205,8 @@ def _fast_load(text: str) -> tuple[Any, list[tuple[int, Any]]]:
                     raise _AliasFound(event.start_mark.line + 1)
                 if event.tag not in _PLAIN_TAGS[cls]:
                     raise _Fallback
+                if len(stack) >= MAX_DEPTH:
+                    raise _TooDeep(event.start_mark.line + 1)
                 obj = {} if cls is MappingStartEvent else []
                 container = True
             elif cls is MappingEndEvent or cls is SequenceEndEvent:
@@ -429,10 +446,12 @@ def _read(path: Path, kind: str, out: _Collector) -> _Source | None:
         try:
             data, duplicates = _fast_load(text)
         except _Fallback:
-            alias_line = _has_alias(text)
-            if alias_line:
-                raise _AliasFound(alias_line) from None
+            _check_events(text)
             data = yaml.load(text, Loader=RegisterYamlLoader)
+    except _TooDeep as found:
+        out.add(path, f"YAML nesting is deeper than {MAX_DEPTH} levels: too deep to be a register",
+                line=found.line)
+        return None
     except _AliasFound as found:
         out.add(path, "YAML anchors and aliases (&name, *name) are not allowed in a "
                       "register: write each record out in full", line=found.line)

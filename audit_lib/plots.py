@@ -77,10 +77,11 @@ def _wrap(text: str, width: int = WRAP, max_lines: int = MAX_LINES) -> list[str]
 def _node_text(attrs: dict) -> list[str]:
     lines = _wrap(attrs["label"])
     kind = attrs["kind"]
-    countries = ", ".join(attrs.get("countries") or []) or "country?"
+    countries = ", ".join(attrs.get("countries") or []) or "no\u00a0country"
     if kind == "recipient":
-        role = ROLE_WORDS.get(attrs["role"], attrs["role"])
-        extra = " · to confirm" if attrs.get("placeholder") else ""
+        role = ROLE_WORDS.get(attrs["role"], attrs["role"]).replace(" ", "\u00a0")
+        # no-break spaces inside each part, so lines wrap only between parts
+        extra = " · to\u00a0confirm" if attrs.get("placeholder") else ""
         lines += _wrap(f"{role} · {countries}{extra}", DETAIL_WRAP, 2)
     elif kind == "system":
         lines += _wrap(f"{'hosted' if attrs.get('hosted_by') else 'internal'} system · {countries}",
@@ -195,8 +196,8 @@ def flow_diagram(register: Register, as_of: dt.date | str | None = None, *,
             continue
         (xu, yu), (xv, yv) = centre[u], centre[v]
         target = graph.nodes[v]
-        colour = "#8a8a8a"
-        if target["kind"] == "recipient":
+        colour = "#8a8a8a"  # red / green / blue only on disclosures to another party
+        if target["kind"] == "recipient" and target["role"] != "internal":
             colour = STYLE.get(target["region"], STYLE["unknown"])[1]
         if data.get("via") == "hosting":
             path = _curve(xu + BOX_W / 2, yu, xv + BOX_W / 2, yv, bulge=0.45)

@@ -22,11 +22,12 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
 import pandas as pd
-from nbformat import NotebookNode
+
+if TYPE_CHECKING:  # nbformat is imported where used: importing it costs seconds (jsonschema), and
+    from nbformat import NotebookNode  # the notebooks import this module for its display helpers
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -80,6 +81,8 @@ def parameters_cell(nb: NotebookNode) -> int | None:
 
 def inject_parameters(nb: NotebookNode, parameters: Mapping[str, Any]) -> NotebookNode:
     """A copy of ``nb`` with a cell tagged ``injected-parameters`` after the parameters cell."""
+    import nbformat
+
     nb = copy.deepcopy(nb)
     nb.cells = [c for c in nb.cells if INJECTED_TAG not in c.get("metadata", {}).get("tags", [])]
     if not parameters:
@@ -118,6 +121,7 @@ class NotebookFailed(Exception):
 def execute_notebook(path: str | Path, parameters: Mapping[str, Any] | None = None,
                      timeout: int = CELL_TIMEOUT) -> NotebookNode:
     """Execute a notebook in its own folder with ``parameters`` injected; raise NotebookFailed."""
+    import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
@@ -161,12 +165,17 @@ def to_html(nb: NotebookNode) -> str:
 
 def build_report(register_path: str | Path, out_dir: str | Path,
                  notebooks: Iterable[str | Path] | None = None,
-                 timeout: int = CELL_TIMEOUT) -> list[Path]:
+                 timeout: int = CELL_TIMEOUT, as_of: str | None = None) -> list[Path]:
     """Execute every notebook on the register at ``register_path``; write ``out_dir/<name>.html``.
 
+    Injected parameters: ``REGISTER`` (absolute path), ``AS_OF`` (``as_of``, default
+    today: the law in force and review deadlines of the day the report is made) and
+    ``OUTPUT_DIR`` (``out_dir``, where notebook 04 leaves the Article 30 workbooks).
     The register is loaded first, so an invalid one raises ``RegisterError``
     before any notebook runs. A failing cell raises :class:`NotebookFailed`.
     """
+    import datetime as dt
+
     from audit_lib.load import load_register
 
     register_dir = Path(register_path).resolve()
@@ -174,11 +183,13 @@ def build_report(register_path: str | Path, out_dir: str | Path,
     paths = [Path(p) for p in notebooks] if notebooks is not None else notebook_paths()
     if not paths:
         raise FileNotFoundError(f"no notebooks found in {NOTEBOOKS}")
-    out = Path(out_dir)
+    out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    parameters = {"REGISTER": str(register_dir), "AS_OF": as_of or dt.date.today().isoformat(),
+                  "OUTPUT_DIR": str(out)}
     written = []
     for path in paths:
-        nb = execute_notebook(path, {"REGISTER": str(register_dir)}, timeout=timeout)
+        nb = execute_notebook(path, parameters, timeout=timeout)
         target = out / (path.stem + ".html")
         tmp = target.with_suffix(".html.tmp")
         tmp.write_text(to_html(nb), encoding="utf-8")
@@ -200,14 +211,18 @@ def is_checked(cell: NotebookNode) -> bool:
 def clean_notebook(nb: NotebookNode) -> NotebookNode:
     """The notebook as committed: no outputs but the printed text of checked cells.
 
-    Execution counts are dropped, cell metadata keeps only tags, notebook
-    metadata only the python3 kernelspec and the language name, so a re-run in
-    JupyterLab leaves a clean diff once cleaned again.
+    Execution counts are dropped, except on checked cells, numbered 1, 2, 3... in
+    order (nbval only compares a cell whose reference has an execution count); cell
+    metadata keeps only tags, notebook metadata only the python3 kernelspec and the
+    language name, so a re-run in JupyterLab leaves a clean diff once cleaned again.
     """
+    import nbformat
+
     nb = copy.deepcopy(nb)
     nb.cells = [c for c in nb.cells if INJECTED_TAG not in c.get("metadata", {}).get("tags", [])]
     nb.metadata = nbformat.from_dict({"kernelspec": dict(KERNELSPEC),
                                       "language_info": {"name": "python"}})
+    checked = 0
     for cell in nb.cells:
         tags = cell.get("metadata", {}).get("tags", [])
         cell.metadata = nbformat.from_dict({"tags": list(tags)} if tags else {})
@@ -217,6 +232,8 @@ def clean_notebook(nb: NotebookNode) -> NotebookNode:
         cell.execution_count = None
         kept = []
         if is_checked(cell):
+            checked += 1
+            cell.execution_count = checked
             for out in cell.get("outputs", []):
                 if out.get("output_type") == "stream" and out.get("name") == "stdout":
                     kept.append(nbformat.v4.new_output("stream", name="stdout", text=out.text))
@@ -226,6 +243,8 @@ def clean_notebook(nb: NotebookNode) -> NotebookNode:
 
 def refresh(path: str | Path) -> NotebookNode:
     """Re-execute a notebook on its default parameters and save it cleaned (checked outputs kept)."""
+    import nbformat
+
     path = Path(path)
     nb = clean_notebook(execute_notebook(path))
     nbformat.write(nb, path)
@@ -316,14 +335,14 @@ def breach_notifications(register: Any, radius: Any) -> pd.DataFrame:
         procedure.notify_authority_within_hours is not None else 72
     party = register.recipient(radius.recipient)
     sensitive = radius.special_categories + radius.criminal_data
+    high = f"; exposed Art 9/10 data ({', '.join(sensitive)}) makes a high risk likely" if sensitive else ""
     rows = [
         ("supervisory authority", org.lead_supervisory_authority or "not recorded: name the lead "
          "authority (Art 56) in organisation.yaml", "Art 33(1), 33(3)",
          f"without undue delay, within {hours} hours of becoming aware (reasons if later)",
          "unless the breach is unlikely to result in a risk to people's rights and freedoms"),
         ("data subjects", ", ".join(radius.data_subjects) or "none recorded", "Art 34(1), 34(2)",
-         "without undue delay", "when the breach is likely to result in a high risk"
-         + (f"; exposed Art 9/10 data ({', '.join(sensitive)}) makes a high risk likely" if sensitive else "")),
+         "without undue delay", "when the breach is likely to result in a high risk" + high),
     ]
     if party.role.value in {"processor", "sub_processor"}:
         contract = party.dpa.reference if party.dpa else "no DPA recorded (Art 28(3))"
@@ -367,18 +386,19 @@ def subject_data_map(register: Any, subject: str, as_of: Any = None) -> pd.DataF
     graph = build_graph(mine, as_of)
     flows = flow_view(graph)
     org = graph.nodes[CONTROLLER]
+    collected = sorted({c.key for a in mine.activities for c in a.data_categories})
     rows = [{"party": register.organisation.name, "kind": "controller", "role": "controller",
              "countries": "; ".join(org["countries"]), "region": org["region"],
-             "data_categories": "; ".join(sorted({c.key for a in mine.activities for c in a.data_categories})),
-             "activities": "; ".join(a.id for a in mine.activities)}]
+             "data_categories": "; ".join(collected), "activities": "; ".join(a.id for a in mine.activities)}]
     parties = []
     for node, attrs in flows.nodes(data=True):
         inbound = [d for _, _, d in flows.in_edges(node, data=True)]
         if attrs["kind"] not in {"system", "recipient"} or not inbound:
             continue
+        categories = sorted({c for d in inbound for c in d["data_categories"]})
         parties.append({"party": attrs["label"], "kind": attrs["kind"], "role": attrs["role"],
                         "countries": "; ".join(attrs["countries"]), "region": attrs["region"],
-                        "data_categories": "; ".join(sorted({c for d in inbound for c in d["data_categories"]})),
+                        "data_categories": "; ".join(categories),
                         "activities": "; ".join(sorted({a for d in inbound for a in d["activities"]}))})
     parties.sort(key=lambda r: (r["kind"] != "system", r["party"]))
     return pd.DataFrame(rows + parties, columns=["party", "kind", "role", "countries", "region",

@@ -401,3 +401,10 @@ def test_onward_chain(tmp_path):
     assert chain.set_index("party").loc["subsub", "path"] == "proc -> sub -> subsub"
     assert list(chain["outside_eea"]) == [False, False, True, True]
     assert list(onward_chain(register, "sub", TODAY)["party"]) == ["sub", "subsub"]
+
+
+def test_retired_activity_still_listed_as_past_disclosure(tmp_path):
+    activities = [{"id": "old", "name": "Old shop", "status": "retired", "data_subjects": ["customer"],
+                   "data_categories": ["user.name"], "recipients": ["r"]}]
+    t = one(transfers_of(tmp_path, [rec("r", ["IN"])], activities=activities))
+    assert t.activities == ["old"] and "retired" in t.note

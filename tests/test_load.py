@@ -569,3 +569,23 @@ def test_an_invalid_record_is_not_reported_again_as_an_unknown_id(register_copy)
     issue = only_issue(folder)
     assert (issue.record, issue.field) == ("payments", "role")
     assert "must be one of" in issue.message
+
+
+@pytest.mark.parametrize("tag", ["", "!!str "])
+def test_absurdly_deep_nesting_is_refused_quickly_without_crashing(register_copy, tag):
+    """100,000 nested lists crash libyaml's recursive composer (a segfault): refuse them first."""
+    folder = register_copy()
+    depth = 100_000
+    (folder / "systems.yaml").write_text(f"- id: {tag}x\n  name: " + "[" * depth + "]" * depth + "\n",
+                                         encoding="utf-8")
+    started = time.perf_counter()
+    issue = only_issue(folder)
+    assert time.perf_counter() - started < 10
+    assert "too deep" in issue.message
+    assert issue.line == 2
+
+
+def test_nesting_a_register_needs_is_accepted(register_copy):
+    folder = register_copy()
+    edit(folder, "systems.yaml", "countries: [DE]", "countries: [DE]\n  notes: " + "[" * 40 + "]" * 40)
+    assert "must be text" in only_issue(folder).message  # read fine; then the type is wrong

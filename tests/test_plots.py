@@ -35,6 +35,9 @@ def _assert_legible(fig: Figure) -> None:
         assert not ba.overlaps(bb), f"labels overlap: {a.get_text()!r} / {b.get_text()!r}"
     figure_box = fig.bbox
     patches = {p.get_gid(): p for p in ax.patches if p.get_gid()}
+    frames = [p.get_window_extent(renderer) for p in patches.values()]
+    for a, b in itertools.combinations(frames, 2):
+        assert not a.overlaps(b), "node boxes overlap"
     for text, box in zip(texts, boxes, strict=True):
         assert figure_box.x0 <= box.x0 and box.x1 <= figure_box.x1, text.get_text()
         assert figure_box.y0 <= box.y0 and box.y1 <= figure_box.y1, text.get_text()

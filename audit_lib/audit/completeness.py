@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit_lib.audit.core import ORGANISATION, AuditContext, Hit, anonymised_only, rule
+from audit_lib.audit.core import ORGANISATION, AuditContext, Hit, period_days, rule
 from audit_lib.model import Contact, RecipientRole
 
 
@@ -52,7 +52,7 @@ def data_categories(ctx: AuditContext) -> Iterator[Hit]:
     """An activity in force names no category of personal data (and is not only about
     anonymous users)."""
     for a in ctx.activities:
-        if not a.data_categories and not anonymised_only(a):
+        if not a.data_categories and not ctx.facts[a.id].anonymised_only:
             yield Hit(a.id, "data_categories", f"{a.name}: no category of personal data recorded")
 
 
@@ -65,8 +65,8 @@ def recipients_not_stated(ctx: AuditContext) -> Iterator[Hit]:
     recipients, and not a zero retention period (data never kept is disclosed to nobody)."""
     for a in ctx.activities:
         stated = any(x.field == "recipients" for x in a.assumptions) or "recipient" in (a.notes or "").lower()
-        never_kept = bool(a.retention) and all(r.period and r.days == 0 for r in a.retention)
-        if a.recipients or anonymised_only(a) or stated or never_kept:
+        never_kept = bool(a.retention) and all(period_days(r.period) == 0 for r in a.retention)
+        if a.recipients or ctx.facts[a.id].anonymised_only or stated or never_kept:
             continue
         yield Hit(a.id, "recipients", f"{a.name}: no recipient recorded, not even an internal one")
 
@@ -76,13 +76,14 @@ def recipients_not_stated(ctx: AuditContext) -> Iterator[Hit]:
 def system_hosts(ctx: AuditContext) -> Iterator[Hit]:
     """An activity uses a system hosted by a recipient that is not among the activity's
     recipients: the host receives the data."""
-    reg = ctx.register
-    systems = {s.id: s for s in reg.systems}
+    hosts = {s.id: s.hosted_by for s in ctx.register.systems if s.hosted_by in ctx.recipients}
     for a in ctx.activities:
+        hosted = [(sid, hosts[sid]) for sid in a.systems if sid in hosts]
+        if not hosted:
+            continue
         listed = set(a.recipient_ids)
-        for sid in a.systems:
-            host = systems[sid].hosted_by if sid in systems else None
-            if host and host not in listed and host in ctx.recipients:
+        for sid, host in hosted:
+            if host not in listed:
                 yield Hit(a.id, "recipients", f"{a.name}: system {sid} is hosted by "
                           f"{ctx.recipients[host].name} ({host}), which is not listed as a recipient")
 
@@ -92,7 +93,7 @@ def system_hosts(ctx: AuditContext) -> Iterator[Hit]:
 def security_measures(ctx: AuditContext) -> Iterator[Hit]:
     """An activity in force with personal data links no security measure (Art 32(1))."""
     for a in ctx.activities:
-        if not a.security_measures and not anonymised_only(a):
+        if not a.security_measures and not ctx.facts[a.id].anonymised_only:
             yield Hit(a.id, "security_measures", f"{a.name}: no security measure recorded")
 
 

@@ -15,12 +15,18 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from enum import Enum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 
 import pandas as pd
 
-from audit_lib.model import ActivityStatus, ProcessingActivity, Recipient, Register
+from audit_lib.model import ActivityStatus, ProcessingActivity, Recipient, Register, Retention
+from audit_lib.reference.taxonomy import (
+    CHILD_SUBJECT_KEYS,
+    is_children_data,
+    is_criminal_data,
+    is_special_category,
+)
 
 # --------------------------------------------------------------------------
 # Data
@@ -130,6 +136,7 @@ ORGANISATION = "organisation"
 _ANONYMOUS_WORDS = ("anonymi", "anonymous", "aggregat")
 
 
+@lru_cache(maxsize=4096)
 def is_anonymous_category(key: str, label: str | None = None) -> bool:
     """True for a category that is not personal data: not a ``user.*`` key, or marked anonymised."""
     if not key.startswith("user"):
@@ -143,6 +150,55 @@ def anonymised_only(activity: ProcessingActivity) -> bool:
     if activity.data_categories:
         return all(is_anonymous_category(c.key, c.label) for c in activity.data_categories)
     return bool(activity.data_subjects) and all(s.key == "anonymous_user" for s in activity.data_subjects)
+
+
+@lru_cache(maxsize=1024)
+def period_days(period: str | None) -> int | None:
+    """Approximate days of an ISO 8601 retention period (None for 'indefinite', 'not_stated', None)."""
+    if not period or not period.startswith("P"):
+        return None
+    return Retention(period=period).days
+
+
+_special = lru_cache(maxsize=4096)(is_special_category)
+_criminal = lru_cache(maxsize=4096)(is_criminal_data)
+_children = lru_cache(maxsize=4096)(is_children_data)
+
+
+def involves_children(activity: ProcessingActivity) -> bool:
+    """True when an activity says it processes children's data (flag, subject or category)."""
+    if activity.children_data:
+        return True
+    if any(s.key in CHILD_SUBJECT_KEYS or s.key.split(".")[-1] in CHILD_SUBJECT_KEYS
+           for s in activity.data_subjects):
+        return True
+    return any(_children(c.key) for c in activity.data_categories)
+
+
+@dataclass(frozen=True)
+class ActivityFacts:
+    """What several rules need to know about one activity, worked out once."""
+
+    personal: dict[str, str]
+    """key -> display text of its personal (not anonymised) data categories."""
+    anonymised_only: bool
+    special: list[str]
+    """Display text of its Art 9(1) special categories."""
+    criminal: list[str]
+    """Display text of its Art 10 criminal-offence categories."""
+    children: bool
+
+    @classmethod
+    def of(cls, activity: ProcessingActivity) -> ActivityFacts:
+        cats = activity.data_categories
+        personal = {c.key: str(c) for c in cats if not is_anonymous_category(c.key, c.label)}
+        if cats:
+            anonymous = not personal
+        else:
+            anonymous = bool(activity.data_subjects) and all(
+                s.key == "anonymous_user" for s in activity.data_subjects)
+        return cls(personal, anonymous, [str(c) for c in cats if _special(c.key)],
+                   [str(c) for c in cats if _criminal(c.key)], involves_children(activity))
 
 
 def listing(items, limit: int = 5) -> str:
@@ -179,6 +235,8 @@ class AuditContext:
                 users[rid].append(activity)
         self.users = dict(users)
         """Recipient id -> activities in force disclosing to it."""
+        self.facts = {a.id: ActivityFacts.of(a) for a in self.activities}
+        """Activity id -> :class:`ActivityFacts`, for the activities in force."""
         children: dict[str, list[Recipient]] = defaultdict(list)
         for r in register.recipients:
             if r.parent:

@@ -10,29 +10,34 @@ parties combined with data from the person (matching or combining datasets).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
-from audit_lib.audit.core import AuditContext, Hit, rule
-from audit_lib.audit.special_data import involves_children
+from audit_lib.audit.core import ActivityFacts, AuditContext, Hit, rule
 from audit_lib.model import DpiaCriterion, ProcessingActivity, SourceType
-from audit_lib.reference.taxonomy import is_criminal_data, is_special_category
 
 VULNERABLE_SUBJECTS = {"employee", "patient", "trainee", "job_applicant"}
 PROFILING_WORDS = ("profil", "targeted")
 
 
-def inferred_criteria(activity: ProcessingActivity) -> dict[DpiaCriterion, str]:
+@lru_cache(maxsize=1024)
+def _profiling(key: str) -> bool:
+    return any(w in key for w in PROFILING_WORDS)
+
+
+def inferred_criteria(activity: ProcessingActivity,
+                      facts: ActivityFacts | None = None) -> dict[DpiaCriterion, str]:
     """WP248 criteria the register shows on its face, with the reason for each."""
+    facts = facts or ActivityFacts.of(activity)
     out: dict[DpiaCriterion, str] = {}
-    sensitive = [c.key for c in activity.data_categories
-                 if is_special_category(c.key) or is_criminal_data(c.key)]
+    sensitive = facts.special + facts.criminal
     if sensitive:
         out[DpiaCriterion.sensitive_or_highly_personal_data] = ", ".join(sensitive)
     vulnerable = [s.key for s in activity.data_subjects if s.key in VULNERABLE_SUBJECTS]
-    if involves_children(activity):
+    if facts.children:
         vulnerable.insert(0, "children")
     if vulnerable:
         out[DpiaCriterion.vulnerable_data_subjects] = ", ".join(vulnerable)
-    profiling = [p.key for p in activity.purposes if any(w in p.key for w in PROFILING_WORDS)]
+    profiling = [p.key for p in activity.purposes if _profiling(p.key)]
     if profiling:
         out[DpiaCriterion.evaluation_or_scoring] = ", ".join(profiling)
     types = {s.type for s in activity.sources}
@@ -41,10 +46,10 @@ def inferred_criteria(activity: ProcessingActivity) -> dict[DpiaCriterion, str]:
     return out
 
 
-def screening(activity: ProcessingActivity) -> dict[DpiaCriterion, str]:
+def screening(activity: ProcessingActivity, facts: ActivityFacts | None = None) -> dict[DpiaCriterion, str]:
     """Every WP248 criterion met: declared ones ('declared') and inferred ones (their reason)."""
     declared = {c: "declared" for c in (activity.dpia.criteria_met if activity.dpia else [])}
-    return {**inferred_criteria(activity), **declared}
+    return {**inferred_criteria(activity, facts), **declared}
 
 
 def _describe(met: dict[DpiaCriterion, str]) -> str:
@@ -61,8 +66,8 @@ def dpia_screening(ctx: AuditContext) -> Iterator[Hit]:
         d = a.dpia
         if d and (d.reference or d.required is True or (d.required is False and d.screening_notes)):
             continue
-        met = screening(a)
-        if len(met) >= 3:
+        met = screening(a, ctx.facts[a.id])
+        if len(met) >= 2:
             yield Hit(a.id, "dpia", f"{a.name}: {len(met)} WP248 criteria met ({_describe(met)}) "
                       "and no DPIA reference")
 

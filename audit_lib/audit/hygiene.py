@@ -87,6 +87,9 @@ def _sourced_records(ctx: AuditContext) -> Iterator[tuple[str, str, list[tuple[s
     yield ORGANISATION, f"organisation {reg.organisation.name}", list(_assumed(reg.organisation))
     for a in ctx.activities:
         items = list(_assumed(a))
+        if not items and not any(r.assumptions for r in a.retention) \
+                and not any(s.assumptions for s in a.sources):
+            continue
         for i, r in enumerate(a.retention):
             items.extend(_assumed(r, f"retention[{i}]."))
         for i, s in enumerate(a.sources):

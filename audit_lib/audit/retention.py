@@ -9,8 +9,9 @@ so ROPA-R003 asks for one at low severity.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
-from audit_lib.audit.core import AuditContext, Hit, is_anonymous_category, rule
+from audit_lib.audit.core import AuditContext, Hit, period_days, rule
 from audit_lib.model import ProcessingActivity, Retention
 
 # prefix of a fideslang data use -> (ISO 8601 ceiling, source)
@@ -32,22 +33,19 @@ CATEGORY_MAXIMA: dict[str, tuple[str, str]] = {
 
 
 def _days(period: str) -> int:
-    return Retention(period=period).days or 0
+    return period_days(period) or 0
 
 
-def _ceiling(key: str, table: dict[str, tuple[str, str]]) -> tuple[str, str] | None:
-    """The entry of the longest prefix of ``key`` in ``table``, or None."""
+@lru_cache(maxsize=4096)
+def _ceiling(key: str, table: str) -> tuple[str, str] | None:
+    """The entry of the longest prefix of ``key`` in the ``table`` named ('purpose' or 'category')."""
+    entries = PURPOSE_MAXIMA if table == "purpose" else CATEGORY_MAXIMA
     parts = key.split(".")
     for n in range(len(parts), 0, -1):
-        entry = table.get(".".join(parts[:n]))
+        entry = entries.get(".".join(parts[:n]))
         if entry:
             return entry
     return None
-
-
-def _personal_keys(activity: ProcessingActivity) -> dict[str, str]:
-    """key -> display text of the activity's personal (not anonymised) data categories."""
-    return {c.key: str(c) for c in activity.data_categories if not is_anonymous_category(c.key, c.label)}
 
 
 def _covered(key: str, rule_keys: set[str]) -> bool:
@@ -62,8 +60,9 @@ def _rule_text(activity: ProcessingActivity, r: Retention) -> str:
 
 
 def _in_scope(ctx: AuditContext) -> Iterator[ProcessingActivity]:
+    """Activities in force with personal data (an activity whose data is all anonymised is skipped)."""
     for a in ctx.activities:
-        if _personal_keys(a):
+        if ctx.facts[a.id].personal:
             yield a
 
 
@@ -103,19 +102,20 @@ def retention_too_long(ctx: AuditContext) -> Iterator[Hit]:
     data kept as payment evidence: 13 months) or for every purpose of the activity (e.g.
     marketing: 3 years). Ceilings and their sources are in audit_lib.audit.retention."""
     for a in _in_scope(ctx):
-        purpose_caps = [_ceiling(p.key, PURPOSE_MAXIMA) for p in a.purposes]
+        purpose_caps = [_ceiling(p.key, "purpose") for p in a.purposes]
         known = purpose_caps and all(purpose_caps)
         longest_purpose = max(purpose_caps, key=lambda c: _days(c[0])) if known else None
-        shown = {c.key: str(c) for c in a.data_categories}
+        capped = {c.key: cap for c in a.data_categories if (cap := _ceiling(c.key, "category"))}
         for i, r in enumerate(a.retention):
-            days = r.days
+            days = period_days(r.period)
             if not days:
                 continue
-            keys = [c.key for c in r.data_categories] or list(shown)
+            keys = [c.key for c in r.data_categories if c.key in capped] if r.data_categories else capped
             for key in keys:
-                cap = _ceiling(key, CATEGORY_MAXIMA)
-                if cap and days > _days(cap[0]):
-                    yield Hit(a.id, f"retention[{i}].period", f"{a.name}: {shown.get(key, key)} kept "
+                cap = capped[key]
+                if days > _days(cap[0]):
+                    shown = next(str(c) for c in a.data_categories if c.key == key)
+                    yield Hit(a.id, f"retention[{i}].period", f"{a.name}: {shown} kept "
                               f"{r.period}, longer than {cap[0]} ({cap[1]})")
             if longest_purpose and days > _days(longest_purpose[0]):
                 yield Hit(a.id, f"retention[{i}].period", f"{a.name}: {_rule_text(a, r)} kept {r.period}, "
@@ -132,6 +132,6 @@ def retention_uncovered(ctx: AuditContext) -> Iterator[Hit]:
         if not a.retention or any(not r.data_categories for r in a.retention):
             continue
         rule_keys = {c.key for r in a.retention for c in r.data_categories}
-        missing = [text for key, text in _personal_keys(a).items() if not _covered(key, rule_keys)]
+        missing = [text for key, text in ctx.facts[a.id].personal.items() if not _covered(key, rule_keys)]
         if missing:
             yield Hit(a.id, "retention", f"{a.name}: no retention rule for {', '.join(missing)}")

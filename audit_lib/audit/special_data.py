@@ -4,18 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit_lib.audit.core import AuditContext, Hit, rule
-from audit_lib.model import ProcessingActivity
-from audit_lib.reference.taxonomy import (
-    CHILD_SUBJECT_KEYS,
-    is_children_data,
-    is_criminal_data,
-    is_special_category,
-)
+from audit_lib.audit.core import AuditContext, Hit, involves_children, rule
 
-
-def _keys(activity: ProcessingActivity, test) -> list[str]:
-    return [str(c) for c in activity.data_categories if test(c.key)]
+__all__ = ["involves_children"]
 
 
 @rule("ROPA-S001", "high", "Art 9(1)-(2)", "Special-category data without an Art 9(2) condition",
@@ -25,7 +16,7 @@ def special_category(ctx: AuditContext) -> Iterator[Hit]:
     """An activity in force processes special-category data (health, biometric, racial or ethnic
     origin, political opinion, religion, sexual orientation) with no Art 9(2) condition."""
     for a in ctx.activities:
-        found = _keys(a, is_special_category)
+        found = ctx.facts[a.id].special
         if found and a.special_category_condition is None:
             yield Hit(a.id, "special_category_condition",
                       f"{a.name}: special-category data ({', '.join(found)}) without an Art 9(2) condition")
@@ -38,20 +29,10 @@ def criminal_data(ctx: AuditContext) -> Iterator[Hit]:
     """An activity in force processes personal data relating to criminal convictions and
     offences with no Art 10 authority recorded."""
     for a in ctx.activities:
-        found = _keys(a, is_criminal_data)
+        found = ctx.facts[a.id].criminal
         if found and not a.criminal_data_basis:
             yield Hit(a.id, "criminal_data_basis",
                       f"{a.name}: criminal-offence data ({', '.join(found)}) without an Art 10 basis")
-
-
-def involves_children(activity: ProcessingActivity) -> bool:
-    """True when an activity says it processes children's data (flag, subject or category)."""
-    if activity.children_data:
-        return True
-    if any(s.key in CHILD_SUBJECT_KEYS or s.key.split(".")[-1] in CHILD_SUBJECT_KEYS
-           for s in activity.data_subjects):
-        return True
-    return any(is_children_data(c.key) for c in activity.data_categories)
 
 
 @rule("ROPA-S003", "medium", "Art 8", "Children's data without an age check",
@@ -63,5 +44,5 @@ def children_age_check(ctx: AuditContext) -> Iterator[Hit]:
     policy = ctx.register.commitments.children
     org_check = bool(policy and policy.age_verification)
     for a in ctx.activities:
-        if involves_children(a) and not (a.age_verification or org_check):
+        if ctx.facts[a.id].children and not (a.age_verification or org_check):
             yield Hit(a.id, "age_verification", f"{a.name}: children's data without an age-check statement")

@@ -49,5 +49,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliExit(1, f"ropa import-xlsx: {exc.strerror or exc}; nothing was written") from None
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
     print(f"wrote {result.path}: {result.records} records; it loads as a valid register", file=sys.stderr)
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from pathlib import Path
 
 from audit_lib.cli.common import CliExit, load_or_exit
@@ -15,7 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="execute the notebooks on a register and write them as HTML",
         description="Validate the register in PATH, then execute every notebook (overview, data flows "
         "and transfers, audit findings, Article 30 export, breach and access requests) on it and "
-        "write one self-contained HTML file per notebook into DIR, figures included. Exits 1 "
+        "write one self-contained HTML file per notebook into DIR, figures included, with the "
+        "Article 30 workbooks notebook 04 writes. Exits 1 "
         "without running anything when the register is invalid, and 1 naming the notebook and "
         "cell when a notebook fails.",
     )
@@ -23,6 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", metavar="DIR", required=True, help="folder for the HTML files")
     p.add_argument("--notebooks", metavar="DIR", default=str(NOTEBOOKS),
                    help="folder of the notebooks to run (default: the repository's notebooks/)")
+    p.add_argument("--as-of", metavar="DATE", default=None,
+                   help="judge transfers and review dates by the law of DATE (YYYY-MM-DD; default today)")
     p.add_argument("--timeout", type=int, default=CELL_TIMEOUT, metavar="SECONDS",
                    help=f"time limit per cell (default {CELL_TIMEOUT})")
     p.set_defaults(func=run)
@@ -33,11 +37,16 @@ def run(args: argparse.Namespace) -> int:
     notebooks = notebook_paths(args.notebooks)
     if not notebooks:
         raise CliExit(1, f"ropa: no notebooks (01_*.ipynb ...) in {args.notebooks}")
+    if args.as_of:
+        try:
+            dt.date.fromisoformat(args.as_of)
+        except ValueError:
+            raise CliExit(2, f"ropa: --as-of {args.as_of!r} is not a date (YYYY-MM-DD)") from None
     out = Path(args.output)
     if out.exists() and not out.is_dir():
         raise CliExit(1, f"ropa: {out} exists and is not a folder")
     try:
-        written = build_report(args.path, out, notebooks, timeout=args.timeout)
+        written = build_report(args.path, out, notebooks, timeout=args.timeout, as_of=args.as_of)
     except NotebookFailed as exc:
         raise CliExit(1, f"ropa: {exc}") from None
     for path in written:

@@ -30,7 +30,14 @@ from openpyxl.utils import get_column_letter
 from pydantic import BaseModel, ValidationError
 
 from audit_lib.export.atomic import atomic_folder
-from audit_lib.export.records import DATA_TABLES, DataTable, decode_cell, field_kinds
+from audit_lib.export.records import (
+    DATA_TABLES,
+    META_SHEET,
+    DataTable,
+    Digest,
+    decode_cell,
+    field_kinds,
+)
 from audit_lib.export.safety import MARKER_RE, OVERFLOW_SHEET, escape_illegal
 from audit_lib.load import RegisterError, load_register
 from audit_lib.model import Register
@@ -66,7 +73,9 @@ class ImportResult:
     path: Path
     register: Register
     records: int
+    data_edited: bool | None = None
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------
@@ -156,7 +165,8 @@ def join_overflow(value: Any, sheet: str, coord: str, overflow: dict[tuple[str, 
 # --------------------------------------------------------------------------
 
 
-def _table_records(wb: Any, table: DataTable, overflow: dict, issues: list[str]) -> list[BaseModel]:
+def _table_records(wb: Any, table: DataTable, overflow: dict, issues: list[str],
+                   digest: Digest) -> list[BaseModel]:
     if table.sheet not in wb.sheetnames:
         if table.name == "organisation":
             issues.append(f"sheet {table.sheet} is missing: this is not a workbook written by "
@@ -168,6 +178,7 @@ def _table_records(wb: Any, table: DataTable, overflow: dict, issues: list[str])
     records: list[BaseModel] = []
     for r, values in sheet_rows(ws):
         if r == 1:
+            digest.add(table.sheet, values)
             headers = [None if v is None else str(v).strip() for v in values][:MAX_COLUMNS]
             for c, h in enumerate(headers, 1):
                 if h is not None and h not in kinds:
@@ -178,16 +189,21 @@ def _table_records(wb: Any, table: DataTable, overflow: dict, issues: list[str])
             continue
         data: dict[str, Any] = {}
         cells: dict[str, str] = {}
-        for c, (name, raw) in enumerate(zip(headers, values, strict=False), 1):
+        joined = []
+        for c, raw in enumerate(values, 1):
+            try:
+                joined.append(join_overflow(raw, table.sheet, f"{get_column_letter(c)}{r}", overflow))
+            except WorkbookError as exc:
+                issues.extend(exc.issues)
+                joined.append(None)
+        digest.add(table.sheet, joined)
+        for c, (name, raw) in enumerate(zip(headers, joined, strict=False), 1):
             if name not in kinds:
                 continue
             coord = f"{get_column_letter(c)}{r}"
             cells[name] = coord
             try:
-                value = decode_cell(join_overflow(raw, table.sheet, coord, overflow), kinds[name])
-            except WorkbookError as exc:
-                issues.extend(exc.issues)
-                continue
+                value = decode_cell(raw, kinds[name])
             except (ValueError, json.JSONDecodeError) as exc:
                 issues.append(f"{table.sheet}!{coord}: {name}: not valid JSON ({exc})")
                 continue
@@ -207,18 +223,34 @@ def _table_records(wb: Any, table: DataTable, overflow: dict, issues: list[str])
     return records
 
 
-def read_records(path: str | Path) -> dict[str, list[BaseModel]]:
-    """{data table name: validated records} of a standard workbook; WorkbookError lists every problem."""
+@dataclass
+class Records:
+    """The records of a workbook, and whether the data sheets changed since the export."""
+
+    tables: dict[str, list[BaseModel]]
+    edited: bool | None  # None: the workbook carries no digest to tell
+
+
+def _meta(wb: Any) -> dict[str, Any]:
+    if META_SHEET not in wb.sheetnames:
+        return {}
+    return {str(v[0]): v[1] for r, v in sheet_rows(wb[META_SHEET]) if r > 1 and v and len(v) > 1}
+
+
+def read_records(path: str | Path) -> Records:
+    """The validated records of a standard workbook; WorkbookError lists every problem."""
     wb = open_workbook(path)
     issues: list[str] = []
+    digest = Digest()
     try:
         overflow = read_overflow(wb)
-        out = {t.name: _table_records(wb, t, overflow, issues) for t in DATA_TABLES}
+        tables = {t.name: _table_records(wb, t, overflow, issues, digest) for t in DATA_TABLES}
+        expected = _meta(wb).get("records_sha256")
     finally:
         wb.close()
     if issues:
         raise WorkbookError(issues)
-    return out
+    return Records(tables, None if expected is None else expected != digest.hexdigest())
 
 
 # --------------------------------------------------------------------------
@@ -370,7 +402,7 @@ def import_xlsx(path: str | Path, out: str | Path, *, check_edits: bool = True) 
     """
     path = Path(path)
     records = read_records(path)
-    files = register_files(records)
+    files = register_files(records.tables)
     holder: dict[str, Register] = {}
 
     def _write(tmp: Path) -> None:
@@ -383,12 +415,17 @@ def import_xlsx(path: str | Path, out: str | Path, *, check_edits: bool = True) 
 
     target = atomic_folder(out, _write)
     register = load_register(target)
-    warnings = []
-    if check_edits:
-        edits = human_edits(path, register)
-        if edits:
-            warnings.append("cells of the generated sheets differ from the data.* sheets; import-xlsx reads "
-                            "only the data.* sheets, so these edits were NOT imported (make them in the "
-                            "data.* sheets, or in the YAML):")
-            warnings += edits
-    return ImportResult(target, register, sum(len(v) for v in records.values()), warnings)
+    result = ImportResult(target, register, sum(len(v) for v in records.tables.values()),
+                          data_edited=records.edited)
+    edits = human_edits(path, register) if check_edits else []
+    if edits and records.edited:
+        result.notes.append("the data.* sheets were edited after the export, so the generated sheets are "
+                            "out of date (export again to refresh them); these cells differ, and any edit "
+                            "made to them was not imported:")
+        result.notes += edits
+    elif edits:
+        result.warnings.append("cells of the generated sheets differ from the data.* sheets; import-xlsx "
+                               "reads only the data.* sheets, so these edits were NOT imported (make them "
+                               "in the data.* sheets, or in the YAML):")
+        result.warnings += edits
+    return result

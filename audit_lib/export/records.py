@@ -12,6 +12,7 @@ nothing is lost.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import types
 import typing
@@ -139,6 +140,8 @@ def encode_record(record: BaseModel) -> list[Any]:
             row.append(_json(dumped[name]))
         else:
             row.append(encode_scalar(getattr(record, name)))
+    if all(v is None for v in row):  # a record with every field at its default still needs a row
+        row[[s for _, s in field_kinds(type(record))].index(True)] = "[]"
     return row
 
 
@@ -159,16 +162,63 @@ def decode_cell(value: Any, structured: bool) -> Any:
     return value
 
 
+META_SHEET = PREFIX + "meta"
+FORMAT = "ropa-records"
+FORMAT_VERSION = 1
+
+
+def canonical(value: Any) -> Any:
+    """A cell value as the digest sees it (a whole float is the same as an int)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+class Digest:
+    """SHA-256 over the data sheets' cells, so an import can tell whether they were edited."""
+
+    def __init__(self) -> None:
+        self._h = hashlib.sha256()
+
+    def add(self, sheet: str, row: list[Any] | tuple) -> None:
+        values = [canonical(v) for v in row]
+        while values and values[-1] is None:
+            values.pop()
+        self._h.update(json.dumps([sheet, values], ensure_ascii=False,
+                                  default=str).encode("utf-8", "surrogatepass"))
+
+    def hexdigest(self) -> str:
+        return self._h.hexdigest()
+
+
+def _hashed(sheet: str, headers: list[str], rows: Iterator[list[Any]], digest: Digest) -> Iterator[list[Any]]:
+    digest.add(sheet, headers)
+    for row in rows:
+        digest.add(sheet, row)
+        yield row
+
+
 def data_sheets(register: Register) -> Iterator[Sheet]:
-    """The hidden machine-readable sheets, one per record type (written even when empty)."""
+    """The hidden machine-readable sheets, one per record type (written even when empty), then
+    ``data.meta`` with the format and the digest of everything above it."""
+    digest = Digest()
     for table in DATA_TABLES:
         columns = [Column(name, width=18) for name, _ in field_kinds(table.model)]
         records = table.records(register)
         yield Sheet(
             name=table.sheet,
             columns=columns,
-            rows=(encode_record(r) for r in records),
+            rows=_hashed(table.sheet, [c.header for c in columns], (encode_record(r) for r in records),
+                         digest),
             kind="data",
             hidden=True,
             description=f"Machine-readable {table.name} records, read back by `ropa import-xlsx`.",
         )
+
+    def meta() -> Iterator[list[Any]]:  # generated after the sheets above are written
+        yield ["format", FORMAT]
+        yield ["format_version", FORMAT_VERSION]
+        yield ["records_sha256", digest.hexdigest()]
+
+    yield Sheet(META_SHEET, [Column("key", 18), Column("value", 70)], meta(), kind="data", hidden=True,
+                description="Format of the data.* sheets and a digest of their content at export.")

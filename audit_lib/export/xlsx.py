@@ -72,12 +72,17 @@ class WriteReport:
 
 
 def _wrap_by_default(wb: Workbook) -> bool:
-    """Make the workbook's default cell format wrap text and align top (no per-cell styles)."""
+    """Make the workbook's default cell format wrap text and align top (no per-cell styles).
+
+    Both the default cell format (Excel reads it) and the "Normal" cell style (LibreOffice
+    reads that) get the alignment.
+    """
     try:
         base = StyleArray()
         base.alignmentId = wb._alignments.add(WRAP)
         wb._cell_styles = IndexedList([base])
-    except AttributeError:  # a future openpyxl without these internals: style each cell instead
+        wb._named_styles["Normal"].alignment = WRAP
+    except (AttributeError, KeyError):  # a future openpyxl without these internals: style each cell instead
         return False
     return True
 
@@ -165,7 +170,9 @@ class _Writer:
 
     def _setup(self, ws: Any, sheet: Sheet, header_row: int, freeze_cols: int) -> None:
         for i, col in enumerate(sheet.columns, 1):
-            ws.column_dimensions[get_column_letter(i)].width = col.width
+            dim = ws.column_dimensions[get_column_letter(i)]
+            dim.width = col.width
+            dim.alignment = WRAP  # LibreOffice gives unstyled cells their column's format
         ws.freeze_panes = f"{get_column_letter(freeze_cols + 1)}{header_row + 1}"
         ws.print_title_rows = f"{header_row}:{header_row}"
         ws.page_setup.orientation = "landscape"
