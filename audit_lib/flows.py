@@ -293,7 +293,7 @@ def _build_graph(register: Register, day: dt.date) -> nx.DiGraph:
         (node_id("recipient", rec.id), {
             "kind": "recipient", "label": rec.name, "role": rec.role.value, "parent": rec.parent or "",
             "category": rec.category or "", "depth": depth.get(rec.id, 0), "placeholder": rec.placeholder,
-            "dpf_certified": rec.dpf_certified if rec.dpf_certified is not None else "",
+            "dpf_certified": rec.dpf_certified,
             **geo(party_countries[rec.id], certified=_certified(rec),
                   public=rec.role is RecipientRole.public_authority)})
         for rec in register.recipients)
@@ -581,7 +581,7 @@ def _classify_transfers(register: Register, day: dt.date, graph: nx.DiGraph) -> 
             continue
         nid = node_id("recipient", rec.id)
         by_exporter: dict[str, tuple[set[str], set[str]]] = {}
-        for u, _, data in graph.in_edges(nid, data=True):
+        for u, data in graph.pred[nid].items():
             if data.get("kind") != "flow":
                 continue
             exporter = u.split(":", 1)[1] if data["via"] == "onward" else CONTROLLER

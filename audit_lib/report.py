@@ -20,6 +20,7 @@ import copy
 import re
 import sys
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -165,14 +166,16 @@ def to_html(nb: NotebookNode) -> str:
 
 def build_report(register_path: str | Path, out_dir: str | Path,
                  notebooks: Iterable[str | Path] | None = None,
-                 timeout: int = CELL_TIMEOUT, as_of: str | None = None) -> list[Path]:
+                 timeout: int = CELL_TIMEOUT, as_of: str | None = None, jobs: int = 2) -> list[Path]:
     """Execute every notebook on the register at ``register_path``; write ``out_dir/<name>.html``.
 
     Injected parameters: ``REGISTER`` (absolute path), ``AS_OF`` (``as_of``, default
     today: the law in force and review deadlines of the day the report is made) and
     ``OUTPUT_DIR`` (``out_dir``, where notebook 04 leaves the Article 30 workbooks).
     The register is loaded first, so an invalid one raises ``RegisterError``
-    before any notebook runs. A failing cell raises :class:`NotebookFailed`.
+    before any notebook runs. A failing cell raises :class:`NotebookFailed` (the first
+    failing notebook in order); the pages of the notebooks before it are written.
+    ``jobs`` notebooks run at a time.
     """
     import datetime as dt
 
@@ -188,13 +191,20 @@ def build_report(register_path: str | Path, out_dir: str | Path,
     parameters = {"REGISTER": str(register_dir), "AS_OF": as_of or dt.date.today().isoformat(),
                   "OUTPUT_DIR": str(out)}
     written = []
-    for path in paths:
-        nb = execute_notebook(path, parameters, timeout=timeout)
-        target = out / (path.stem + ".html")
-        tmp = target.with_suffix(".html.tmp")
-        tmp.write_text(to_html(nb), encoding="utf-8")
-        tmp.replace(target)
-        written.append(target)
+    # Kernels are separate processes: run two notebooks at a time, keep the results in order.
+    with ThreadPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
+        futures = [pool.submit(execute_notebook, path, parameters, timeout) for path in paths]
+        try:
+            for path, future in zip(paths, futures, strict=True):
+                nb = future.result()
+                target = out / (path.stem + ".html")
+                tmp = target.with_suffix(".html.tmp")
+                tmp.write_text(to_html(nb), encoding="utf-8")
+                tmp.replace(target)
+                written.append(target)
+        finally:
+            for future in futures:
+                future.cancel()
     return written
 
 
@@ -392,9 +402,9 @@ def subject_data_map(register: Any, subject: str, as_of: Any = None) -> pd.DataF
              "data_categories": "; ".join(collected), "activities": "; ".join(a.id for a in mine.activities)}]
     parties = []
     for node, attrs in flows.nodes(data=True):
-        inbound = [d for _, _, d in flows.in_edges(node, data=True)]
+        inbound = [d for _, _, d in flows.in_edges(node, data=True) if d["activities"]]
         if attrs["kind"] not in {"system", "recipient"} or not inbound:
-            continue
+            continue  # (a sub-processor whose parent gets nothing of this subject has an empty edge)
         categories = sorted({c for d in inbound for c in d["data_categories"]})
         parties.append({"party": attrs["label"], "kind": attrs["kind"], "role": attrs["role"],
                         "countries": "; ".join(attrs["countries"]), "region": attrs["region"],

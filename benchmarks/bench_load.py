@@ -41,6 +41,15 @@ def baseline(folder: Path) -> int:
     return count
 
 
+def events_only(folder: Path) -> int:
+    """Only walk libyaml's event stream (no Python objects built): the floor for any PyYAML reader."""
+    count = 0
+    for path in sorted(folder.rglob("*.y*ml")):
+        for _ in yaml.parse(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader):
+            count += 1
+    return count
+
+
 def timed(func, *args) -> tuple[float, float]:
     """(wall seconds, CPU seconds) of one call."""
     gc.collect()
@@ -60,12 +69,20 @@ def peak_mb(func, *args) -> float:
         tracemalloc.stop()
 
 
+# VmHWM (peak RSS of this process image), not ru_maxrss: on Linux a child started by
+# fork+exec inherits the parent's ru_maxrss, which would count the benchmark's own memory.
 _RSS_SCRIPT = """
-import resource, sys
+import re, resource, sys
+def peak_kb():
+    try:
+        with open("/proc/self/status") as fh:
+            return int(re.search(r"VmHWM:\\s*(\\d+)", fh.read()).group(1))
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 from audit_lib.load import load_register
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak_kb()
 load_register(sys.argv[1])
-print(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(before, peak_kb())
 """
 
 
@@ -82,10 +99,11 @@ def bench(folder: Path, runs: int) -> dict[str, float]:
     register = load_register(folder)  # warm-up: imports, taxonomy and country caches
     n_activities = len(register.activities)
     del register
-    base, load = [], []
+    base, load, floor = [], [], []
     for _ in range(runs):
         base.append(timed(baseline, folder))
         load.append(timed(load_register, folder))
+        floor.append(timed(events_only, folder))
     result = {
         "activities": n_activities,
         "megabytes": sum(p.stat().st_size for p in folder.rglob("*.y*ml")) / 1e6,
@@ -93,6 +111,8 @@ def bench(folder: Path, runs: int) -> dict[str, float]:
         "load_cpu": statistics.median(c for _, c in load),
         "base_wall": statistics.median(w for w, _ in base),
         "base_cpu": statistics.median(c for _, c in base),
+        "floor_wall": statistics.median(w for w, _ in floor),
+        "floor_cpu": statistics.median(c for _, c in floor),
         "load_peak_mb": peak_mb(load_register, folder),
         "base_peak_mb": peak_mb(baseline, folder),
     }
@@ -111,6 +131,8 @@ def report(r: dict[str, float], runs: int) -> str:
         f"({r['load_wall'] / r['activities'] * 1e6:.0f} us per activity)",
         f"baseline yaml.load   wall {r['base_wall']:7.3f} s   cpu {r['base_cpu']:7.3f} s   "
         "(CSafeLoader, parse only)",
+        f"libyaml events only  wall {r['floor_wall']:7.3f} s   cpu {r['floor_cpu']:7.3f} s   "
+        "(the floor for any PyYAML-based reader)",
         f"ratio load/baseline  wall {r['ratio_wall']:7.2f}     cpu {r['ratio_cpu']:7.2f}",
         f"peak memory          load_register {r['load_peak_mb']:.0f} MB, baseline {r['base_peak_mb']:.0f} MB "
         "(tracemalloc, Python allocations)",

@@ -43,17 +43,19 @@ def test_known_party_in_policy_missing_in_register():
 
 
 def test_category_of_party_in_policy_missing_in_register():
-    result = crosscheck(build(clean()), POLICY + "We may disclose data to law enforcement on a court order.\n")
+    disclosure = "We may disclose data to law enforcement on a court order.\n"
+    result = crosscheck(build(clean()), POLICY + disclosure)
     assert any("public authorities" in t for t in texts(result.missing_in_register, "party"))
     data = add_recipient(clean(), {"id": "police", "name": "Police and courts", "role": "public_authority",
                                    "countries": ["DE"]})
-    result = crosscheck(build(data), POLICY + "We may disclose data to law enforcement on a court order.\n")
+    result = crosscheck(build(data), POLICY + disclosure)
     assert not texts(result.missing_in_register, "party")
     assert [(i.record, i.how) for i in result.matched if i.record == "police"] == [("police", "category")]
 
 
 def test_register_party_not_named_in_policy():
-    data = add_recipient(clean(), {"id": "crm", "name": "Acme CRM Ltd", "role": "processor", "countries": ["DE"]})
+    data = add_recipient(clean(), {"id": "crm", "name": "Acme CRM Ltd", "role": "processor",
+                                   "countries": ["DE"]})
     result = crosscheck(build(data), POLICY)
     assert [(i.kind, i.record) for i in result.missing_in_policy] == [("party", "crm")]
 
@@ -138,7 +140,8 @@ def test_purpose_in_register_not_in_policy():
                                        "description": "Measure campaign reach"})
     result = crosscheck(build(data), POLICY)
     [item] = result.missing_in_policy
-    assert (item.kind, item.record, item.key) == ("purpose", "orders", "analytics.reporting.campaign_insights")
+    assert (item.kind, item.record) == ("purpose", "orders")
+    assert item.key == "analytics.reporting.campaign_insights"
     result = crosscheck(build(data), POLICY + "We compile statistics on our campaigns.\n")
     assert result.ok, report(result)
 

@@ -102,6 +102,8 @@ def jupyter_lab(tmp_path):
     command += ["--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
                 "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
                 f"--ServerApp.root_dir={ROOT}",
+                # an absolute checkpoint dir keeps JupyterLab's open-time checkpoint out of notebooks/
+                f"--FileCheckpoints.checkpoint_dir={home / 'checkpoints'}",
                 f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={home / 'workspaces'}",
                 "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI runners often run as root
@@ -144,17 +146,22 @@ def _kernels_idle(base: str, token: str) -> bool:
 def test_notebook_02_runs_in_jupyterlab_and_shows_the_diagram(playwright, jupyter_lab):
     base, token = jupyter_lab
     committed = hashlib.sha256((ROOT / NOTEBOOK).read_bytes()).hexdigest()
+    checkpoints = ROOT / "notebooks" / ".ipynb_checkpoints"
+    before = sorted(checkpoints.iterdir()) if checkpoints.exists() else None
     started = time.monotonic()
     with playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1100})
+            page = browser.new_page(viewport={"width": 1400, "height": 1600})
             page.goto(f"{base}/lab/tree/{NOTEBOOK}?token={token}", wait_until="domcontentloaded")
             page.wait_for_selector(".jp-NotebookPanel .jp-CodeCell", timeout=90_000)
             page.wait_for_function("() => document.querySelector('.jp-NotebookPanel .jp-KernelStatus, "
                                    ".jp-NotebookPanel .jp-Notebook-ExecutionIndicator') !== null",
                                    timeout=60_000)
             _wait(lambda: _kernels_idle(base, token), 90, "the kernel to start")
+            page.locator(".jp-NotebookPanel .jp-Notebook").first.click()  # focus, command mode
+            if page.locator("#jp-left-stack").is_visible():
+                page.keyboard.press("Control+b")  # fold the file browser: more room for the diagram
             page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
             page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
             cells = page.locator(".jp-NotebookPanel .jp-CodeCell .jp-InputArea-prompt")
@@ -172,19 +179,21 @@ def test_notebook_02_runs_in_jupyterlab_and_shows_the_diagram(playwright, jupyte
             assert not tracebacks(), "error output in the notebook:\n" + "\n".join(tracebacks())
             images = page.locator(".jp-OutputArea-output img")
             assert images.count() >= 1, "no image in any output: the flow diagram did not render"
-            widths = [images.nth(i).evaluate("img => img.naturalWidth") for i in range(images.count())]
-            assert max(widths) > 0, f"diagram image is empty or broken (naturalWidth {widths})"
+            cell = page.locator(".jp-NotebookPanel .jp-CodeCell", has_text="flow_diagram(").first
+            diagram = cell.locator(".jp-OutputArea-output img")
+            assert diagram.count() == 1, "the flow_diagram cell shows no image"
+            size = diagram.evaluate("img => [img.complete, img.naturalWidth, img.naturalHeight]")
+            assert size[0] and size[1] > 0 and size[2] > 0, f"diagram image empty or broken: {size}"
 
-            first = images.nth(0)
-            first.scroll_into_view_if_needed()
-            page.locator(".jp-NotebookPanel .jp-WindowedPanel-outer, .jp-NotebookPanel .jp-Notebook") \
-                .first.evaluate("(el, img) => { el.scrollTop += img.getBoundingClientRect().top - 120; }",
-                                first.element_handle())
+            # Screenshot: the diagram's cell at the top of the notebook view, code and figure.
+            cell.evaluate("el => el.scrollIntoView({block: 'start'})")
             page.wait_for_timeout(500)
             SCREENSHOT.parent.mkdir(exist_ok=True)
             page.screenshot(path=str(SCREENSHOT))
         finally:
             browser.close()
+    after = sorted(checkpoints.iterdir()) if checkpoints.exists() else None
+    assert after == before, "JupyterLab wrote checkpoints into notebooks/"
     print(f"\nJupyterLab check: {time.monotonic() - started:.1f} s, screenshot {SCREENSHOT}")
     assert SCREENSHOT.stat().st_size > 10_000
     assert hashlib.sha256((ROOT / NOTEBOOK).read_bytes()).hexdigest() == committed, \

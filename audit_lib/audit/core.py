@@ -20,7 +20,14 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from audit_lib.model import ActivityStatus, ProcessingActivity, Recipient, Register, Retention
+from audit_lib.model import (
+    ActivityStatus,
+    DataCategoryRef,
+    ProcessingActivity,
+    Recipient,
+    Register,
+    Retention,
+)
 from audit_lib.reference.taxonomy import (
     CHILD_SUBJECT_KEYS,
     is_children_data,
@@ -160,27 +167,33 @@ def period_days(period: str | None) -> int | None:
     return Retention(period=period).days
 
 
-_special = lru_cache(maxsize=4096)(is_special_category)
-_criminal = lru_cache(maxsize=4096)(is_criminal_data)
-_children = lru_cache(maxsize=4096)(is_children_data)
+@lru_cache(maxsize=1024)
+def _child_subject(key: str) -> bool:
+    return key in CHILD_SUBJECT_KEYS or key.rsplit(".", 1)[-1] in CHILD_SUBJECT_KEYS
+
+
+@lru_cache(maxsize=8192)
+def _flags(key: str, label: str | None) -> tuple[bool, bool, bool, bool]:
+    """(anonymous, special category, criminal, children's data) for one data category."""
+    return (is_anonymous_category(key, label), is_special_category(key), is_criminal_data(key),
+            is_children_data(key))
 
 
 def involves_children(activity: ProcessingActivity) -> bool:
     """True when an activity says it processes children's data (flag, subject or category)."""
     if activity.children_data:
         return True
-    if any(s.key in CHILD_SUBJECT_KEYS or s.key.split(".")[-1] in CHILD_SUBJECT_KEYS
-           for s in activity.data_subjects):
+    if any(_child_subject(s.key) for s in activity.data_subjects):
         return True
-    return any(_children(c.key) for c in activity.data_categories)
+    return any(_flags(c.key, c.label)[3] for c in activity.data_categories)
 
 
 @dataclass(frozen=True)
 class ActivityFacts:
     """What several rules need to know about one activity, worked out once."""
 
-    personal: dict[str, str]
-    """key -> display text of its personal (not anonymised) data categories."""
+    personal: dict[str, DataCategoryRef]
+    """key -> its personal (not anonymised) data categories (``str()`` gives the display text)."""
     anonymised_only: bool
     special: list[str]
     """Display text of its Art 9(1) special categories."""
@@ -191,14 +204,26 @@ class ActivityFacts:
     @classmethod
     def of(cls, activity: ProcessingActivity) -> ActivityFacts:
         cats = activity.data_categories
-        personal = {c.key: str(c) for c in cats if not is_anonymous_category(c.key, c.label)}
+        personal: dict[str, DataCategoryRef] = {}
+        special: list[str] = []
+        criminal: list[str] = []
+        children = bool(activity.children_data)
+        for c in cats:
+            anonymous, is_special, is_criminal, is_child = _flags(c.key, c.label)
+            if not anonymous:
+                personal[c.key] = c
+            if is_special:
+                special.append(str(c))
+            if is_criminal:
+                criminal.append(str(c))
+            children = children or is_child
         if cats:
-            anonymous = not personal
+            anonymous_only = not personal
         else:
-            anonymous = bool(activity.data_subjects) and all(
+            anonymous_only = bool(activity.data_subjects) and all(
                 s.key == "anonymous_user" for s in activity.data_subjects)
-        return cls(personal, anonymous, [str(c) for c in cats if _special(c.key)],
-                   [str(c) for c in cats if _criminal(c.key)], involves_children(activity))
+        children = children or any(_child_subject(s.key) for s in activity.data_subjects)
+        return cls(personal, anonymous_only, special, criminal, children)
 
 
 def listing(items, limit: int = 5) -> str:

@@ -132,6 +132,6 @@ def retention_uncovered(ctx: AuditContext) -> Iterator[Hit]:
         if not a.retention or any(not r.data_categories for r in a.retention):
             continue
         rule_keys = {c.key for r in a.retention for c in r.data_categories}
-        missing = [text for key, text in ctx.facts[a.id].personal.items() if not _covered(key, rule_keys)]
+        missing = [str(c) for key, c in ctx.facts[a.id].personal.items() if not _covered(key, rule_keys)]
         if missing:
             yield Hit(a.id, "retention", f"{a.name}: no retention rule for {', '.join(missing)}")

@@ -110,9 +110,10 @@ def _registre_rows(register: Register) -> Iterator[list[Any]]:
         yield [f"Activit\u00e9 {i}", act.name, act.id, date_text(act.last_reviewed)]
 
 
-def _by_role(register: Register, act: ProcessingActivity, roles: set[RecipientRole]) -> str | None:
-    out = [recipient_line(register, act, link) for link in act.recipients
-           if link.recipient in {r.id for r in register.recipients if r.role in roles}]
+def _by_role(ctx: ExportContext, act: ProcessingActivity, roles: set[RecipientRole]) -> str | None:
+    reg = ctx.register
+    out = [recipient_line(ctx, act, link) for link in act.recipients
+           if reg.recipient(link.recipient).role in roles]
     return "\n".join(out) or None
 
 
@@ -133,7 +134,7 @@ def _fiche(ctx: ExportContext, act: ProcessingActivity) -> list[Any]:
     base = lines(*(legal_basis_text(b) for b in act.legal_basis),
                  f"Int\u00e9r\u00eat l\u00e9gitime : {act.legitimate_interest}" if act.legitimate_interest
                  else None)
-    joint = _by_role(reg, act, {RecipientRole.joint_controller})
+    joint = _by_role(ctx, act, {RecipientRole.joint_controller})
     return [
         act.id,
         act.name,
@@ -150,10 +151,10 @@ def _fiche(ctx: ExportContext, act: ProcessingActivity) -> list[Any]:
         sensible,
         "\n".join(source_text(s, ctx.names) for s in act.sources) or None,
         "\n".join(retention_text(r, extra["data_categories"]) for r in act.retention) or manque(),
-        _by_role(reg, act, {RecipientRole.internal}) or "Aucun",
-        _by_role(reg, act, {RecipientRole.independent_controller, RecipientRole.joint_controller,
+        _by_role(ctx, act, {RecipientRole.internal}) or "Aucun",
+        _by_role(ctx, act, {RecipientRole.independent_controller, RecipientRole.joint_controller,
                             RecipientRole.public_authority}) or "Aucun",
-        _by_role(reg, act, {RecipientRole.processor, RecipientRole.sub_processor}) or "Aucun",
+        _by_role(ctx, act, {RecipientRole.processor, RecipientRole.sub_processor}) or "Aucun",
         transferts,
         "\n".join(measure_line(reg, m) for m in act.security_measures) or manque(),
         dpia_text(act.dpia) or NON_RENSEIGNE,

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-from audit_lib.model import ProcessingActivity, Register
+from audit_lib.model import ProcessingActivity, Recipient, Register
 from audit_lib.reference.taxonomy import KINDS
 
 EXPORT_CODE = "ROPA-X001"
@@ -56,8 +58,37 @@ class ExportContext:
         tax = self.register.taxonomy
         return {kind: {t.fides_key: t.name for t in getattr(tax, kind)} for kind in KINDS}
 
+    @cached_property
+    def _transfers_by_activity(self) -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = defaultdict(list)
+        for t in self.transfers or []:
+            for aid in dict.fromkeys(t.activities):
+                out[aid].append(t)
+        return out
+
     def transfers_of(self, activity_id: str) -> list[Any]:
-        return [t for t in self.transfers or [] if activity_id in t.activities]
+        """The classified transfers serving an activity (Art 30(1)(e))."""
+        return self._transfers_by_activity.get(activity_id, [])
+
+    @cached_property
+    def children(self) -> dict[str, list[Recipient]]:
+        """Recipient id -> its direct sub-processors (Art 28(2))."""
+        out: dict[str, list[Recipient]] = defaultdict(list)
+        for r in self.register.recipients:
+            if r.parent:
+                out[r.parent].append(r)
+        return out
+
+    @cached_property
+    def users(self) -> dict[tuple[str, str], list[ProcessingActivity]]:
+        """(kind, id) -> the activities using a recipient, security measure or system."""
+        out: dict[tuple[str, str], list[ProcessingActivity]] = defaultdict(list)
+        for a in self.register.activities:
+            for kind, ids in (("recipient", a.recipient_ids), ("measure", a.security_measures),
+                              ("system", a.systems)):
+                for i in dict.fromkeys(ids):
+                    out[(kind, i)].append(a)
+        return out
 
     def diagram_png(self) -> tuple[bytes | None, str | None]:
         """(PNG bytes, None) or (None, why there is no diagram)."""

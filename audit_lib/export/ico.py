@@ -198,7 +198,7 @@ def _activity_row(ctx: ExportContext, act: ProcessingActivity, breach: Any) -> l
                   if r.role in (RecipientRole.processor, RecipientRole.sub_processor)]
     for r in recipients:
         processors += [f"{s.name} [{s.id}] (sub-processor): {contract_text(s.dpa) or 'Not recorded'}"
-                       for s in reg.sub_processors_of(r.id)]
+                       for s in ctx.children.get(r.id, [])]
     if ctx.transfers is None:
         countries: Any = Mark(ctx.transfers_error or "", "warning")
         safeguards: Any = countries
@@ -229,7 +229,7 @@ def _activity_row(ctx: ExportContext, act: ProcessingActivity, breach: Any) -> l
         or missing(),
         "\n".join(taxonomy_text(c, "data_categories", extra["data_categories"]) for c in act.data_categories)
         or missing(),
-        "\n".join(recipient_line(reg, act, link) for link in act.recipients) or "None",
+        "\n".join(recipient_line(ctx, act, link) for link in act.recipients) or "None",
         "\n".join(processors) or NOT_APPLICABLE,
         countries,
         safeguards,

@@ -94,7 +94,8 @@ def controller_text(register: Register) -> str:
     )
 
 
-def recipient_line(register: Register, activity: ProcessingActivity, link: Any) -> str:
+def recipient_line(ctx: ExportContext, activity: ProcessingActivity, link: Any) -> str:
+    register = ctx.register
     try:
         r = register.recipient(link.recipient)
     except KeyError:
@@ -112,7 +113,7 @@ def recipient_line(register: Register, activity: ProcessingActivity, link: Any) 
                                             for c in link.data_categories)
     if link.purpose:
         text += f" \u2014 purpose: {link.purpose}"
-    subs = register.sub_processors_of(r.id)
+    subs = ctx.children.get(r.id, [])
     if subs:
         text += " \u2014 its sub-processors: " + ", ".join(f"{s.name} [{s.id}]" for s in subs)
     return text
@@ -155,9 +156,9 @@ def measure_line(register: Register, measure_id: str) -> str:
     return text
 
 
-def users_of_recipient(register: Register, recipient_id: str) -> str | None:
-    acts = register.activities_using(recipient_id)
-    return "\n".join(f"{a.name} [{a.id}]" for a in acts) or None
+def users_text(ctx: ExportContext, kind: str, key: str) -> str | None:
+    """The activities using a recipient, security measure or system, one per line."""
+    return "\n".join(f"{a.name} [{a.id}]" for a in ctx.users.get((kind, key), [])) or None
 
 
 def system_line(register: Register, system_id: str) -> str:

@@ -14,7 +14,7 @@ from audit_lib.export.render import (
     mark_assumed,
     missing,
     named,
-    users_of_recipient,
+    users_text,
 )
 from audit_lib.export.sheet import Column, Mark, Sheet
 from audit_lib.export.text import (
@@ -73,7 +73,7 @@ def _recipient_rows(ctx: ExportContext) -> Iterator[list[Any]]:
         assumed = assumed_fields(r)
         needs_dpa = r.role in (RecipientRole.processor, RecipientRole.sub_processor)
         dpa: Any = contract_text(r.dpa) or (missing() if needs_dpa else None)
-        subs = reg.sub_processors_of(r.id)
+        subs = ctx.children.get(r.id, [])
         yield [
             r.id,
             r.name,
@@ -94,7 +94,7 @@ def _recipient_rows(ctx: ExportContext) -> Iterator[list[Any]]:
                          "transfer_mechanisms", assumed),
             "yes: the policy names only a category of recipient" if r.placeholder else "no",
             r.privacy_policy_url,
-            users_of_recipient(reg, r.id),
+            users_text(ctx, "recipient", r.id),
             evidence_text(r),
             assumption_cell(r),
             notes_text(r),
@@ -276,7 +276,7 @@ def _security_rows(ctx: ExportContext) -> Iterator[list[Any]]:
     reg = ctx.register
     for m in reg.security_measures:
         assumed = assumed_fields(m)
-        users = [f"{a.name} [{a.id}]" for a in reg.activities if m.id in a.security_measures]
+        users = [f"{a.name} [{a.id}]" for a in ctx.users.get(("measure", m.id), [])]
         users += [f"{p.name} [{p.id}] (processor)" for p in reg.processor_activities
                   if m.id in p.security_measures]
         yield [m.id, m.name, mark_assumed(m.type, "type", assumed),
@@ -307,7 +307,7 @@ def _system_rows(ctx: ExportContext) -> Iterator[list[Any]]:
     reg = ctx.register
     for s in reg.systems:
         assumed = assumed_fields(s)
-        users = [f"{a.name} [{a.id}]" for a in reg.activities if s.id in a.systems]
+        users = [f"{a.name} [{a.id}]" for a in ctx.users.get(("system", s.id), [])]
         yield [s.id, s.name, mark_assumed(s.description, "description", assumed),
                mark_assumed(named(reg, s.hosted_by) if s.hosted_by else None, "hosted_by", assumed),
                mark_assumed(countries_text(s.countries) or None, "countries", assumed),

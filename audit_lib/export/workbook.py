@@ -177,7 +177,7 @@ def _controller_rows(ctx: ExportContext) -> Iterator[list[Any]]:
             item("data_categories", "\n".join(taxonomy_text(c, "data_categories", extra["data_categories"])
                                               for c in act.data_categories)),
             mark_assumed("\n".join(source_text(s, names) for s in act.sources) or None, "sources", assumed),
-            mark_assumed("\n".join(recipient_line(reg, act, link) for link in act.recipients)
+            mark_assumed("\n".join(recipient_line(ctx, act, link) for link in act.recipients)
                          or "None recorded (no disclosure outside the controller's staff)",
                          "recipients", assumed),
             transfers_cell(ctx, act),

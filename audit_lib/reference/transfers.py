@@ -187,12 +187,31 @@ def free_flow(code: str | None, as_of: dt.date | str | None = None) -> EeaStatus
     """The period in which sending data to ``code`` is not a transfer (EEA, UK transition/bridge)."""
     if not code:
         return None
-    day = _date(as_of)
-    code = code.upper()
-    for status in _eea():
-        if status.code == code and status.covers(day):
+    return _free_flow(code.upper(), _date(as_of))
+
+
+@lru_cache(maxsize=8192)
+def _free_flow(code: str, day: dt.date) -> EeaStatus | None:
+    for status in _eea_index().get(code, ()):
+        if status.covers(day):
             return status
     return None
+
+
+@lru_cache(maxsize=1)
+def _eea_index() -> dict[str, tuple[EeaStatus, ...]]:
+    index: dict[str, list[EeaStatus]] = {}
+    for status in _eea():
+        index.setdefault(status.code, []).append(status)
+    return {code: tuple(items) for code, items in index.items()}
+
+
+@lru_cache(maxsize=1)
+def _adequacy_index() -> dict[str, tuple[AdequacyDecision, ...]]:
+    index: dict[str, list[AdequacyDecision]] = {}
+    for decision in _adequacy():
+        index.setdefault(decision.code, []).append(decision)
+    return {code: tuple(items) for code, items in index.items()}
 
 
 def is_eea(code: str | None, as_of: dt.date | str | None = None) -> bool:
@@ -228,8 +247,8 @@ def adequacy(code: str | None, as_of: dt.date | str | None = None, dpf_certified
         return None
     day = _date(as_of)
     found = [
-        d for d in _adequacy()
-        if d.code == code.upper() and d.covers(day)
+        d for d in _adequacy_index().get(code.upper(), ())
+        if d.covers(day)
         and not (d.scope == "certified" and dpf_certified is not True)
         and not (d.scope == "private_sector" and public_authority)
     ]
@@ -238,7 +257,7 @@ def adequacy(code: str | None, as_of: dt.date | str | None = None, dpf_certified
 
 def adequacy_history(code: str) -> list[AdequacyDecision]:
     """Every decision ever recorded for ``code``, oldest first (in force or not)."""
-    return sorted((d for d in _adequacy() if d.code == code.upper()), key=lambda d: d.adopted)
+    return sorted(_adequacy_index().get(code.upper(), ()), key=lambda d: d.adopted)
 
 
 def scc_modules() -> list[SccModule]:
