@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import typing
 from collections.abc import Iterable, Iterator
 from enum import Enum
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -233,18 +235,42 @@ def _path(prefix: str, name: str, index: int | None = None) -> str:
     return f"{step}[{index + 1}]" if index is not None else step
 
 
-def sourced_parts(obj: BaseModel, prefix: str = "") -> Iterator[tuple[str, Sourced]]:
-    """(path, record) for a record and every Sourced record nested in it; path '' is the record."""
+def _holds_model(annotation: Any) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_holds_model(a) for a in typing.get_args(annotation))
+
+
+@cache
+def _nested_fields(cls: type[BaseModel]) -> tuple[str, ...]:
+    """Fields of a model that can hold nested records (the only ones worth walking)."""
+    return tuple(name for name, f in cls.model_fields.items() if _holds_model(f.annotation))
+
+
+def _walk(obj: BaseModel, prefix: str) -> Iterator[tuple[str, Sourced]]:
     if isinstance(obj, Sourced):
         yield prefix, obj
-    for name in type(obj).model_fields:
+    for name in _nested_fields(type(obj)):
         value = getattr(obj, name)
         if isinstance(value, BaseModel):
-            yield from sourced_parts(value, _path(prefix, name))
+            yield from _walk(value, _path(prefix, name))
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 if isinstance(item, BaseModel):
-                    yield from sourced_parts(item, _path(prefix, name, i))
+                    yield from _walk(item, _path(prefix, name, i))
+
+
+_last: list[Any] = [None, ()]
+
+
+def sourced_parts(obj: BaseModel) -> tuple[tuple[str, Sourced], ...]:
+    """(path, record) for a record and every Sourced record nested in it; path '' is the record.
+
+    The last answer is kept, since a record's evidence, assumptions and notes are asked in turn.
+    """
+    if _last[0] is not obj:
+        _last[:] = [obj, tuple(_walk(obj, ""))]
+    return _last[1]
 
 
 def evidence_text(obj: BaseModel) -> str | None:
