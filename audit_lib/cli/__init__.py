@@ -20,8 +20,9 @@ Keep and audit a GDPR record of processing activities (Article 30).
 
 A register is a folder of YAML files (organisation.yaml, activities.yaml,
 recipients.yaml, security.yaml, ...). Every command takes that folder.
-Exit codes: 0 success, 1 invalid register or findings at the --fail-on level,
-2 usage error."""
+Exit codes: 0 success; 1 invalid register (validate, transfers, graph, export,
+notice, report), findings at the --fail-on level (audit) or drift (crosscheck);
+2 usage error, or an invalid register for audit and crosscheck."""
 
 
 def build_parser() -> argparse.ArgumentParser:
