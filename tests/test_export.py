@@ -358,7 +358,19 @@ def test_cli_export_invalid_register_writes_nothing(register_copy, tmp_path, cap
     assert not out.exists()
 
 
-def test_cli_export_missing_folder(minimal_path, tmp_path, capsys):
-    out = tmp_path / "no" / "such" / "x.xlsx"
-    assert main(["export", str(minimal_path), "-o", str(out)]) == 1
-    assert "does not exist" in capsys.readouterr().err
+def test_cli_export_creates_output_folder(minimal_path, tmp_path):
+    out = tmp_path / "build" / "sub" / "x.xlsx"  # the README's main job writes into build/
+    assert main(["export", str(minimal_path), "-o", str(out), "--no-diagram"]) == 0
+    assert out.is_file()
+
+
+def test_cli_export_failure_leaves_no_folder(minimal_path, tmp_path, monkeypatch, capsys):
+    import audit_lib.export.xlsx as xlsx
+
+    def fail(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(xlsx._Writer, "_add_table", fail)
+    assert main(["export", str(minimal_path), "-o", str(tmp_path / "build" / "x.xlsx")]) == 1
+    assert "No space left on device" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

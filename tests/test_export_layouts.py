@@ -160,3 +160,20 @@ def test_export_dispatch_by_name(rich, tmp_path):
     assert export(rich, tmp_path / "r.json").suffix == ".json"
     with pytest.raises(ValueError, match="folder or a .zip"):
         export(rich, tmp_path / "r.csv", fmt="csv")
+
+
+def test_docs_list_every_column_of_every_layout():
+    from audit_lib.export import sheets as standard
+    from audit_lib.export import workbook
+    from audit_lib.export.cnil import PROCESSOR_COLUMNS as CNIL_PROCESSOR
+    from audit_lib.export.ico import PROCESSOR_COLUMNS as ICO_PROCESSOR
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "export-layouts.md").read_text(encoding="utf-8")
+    headers = [c.header for cols in (workbook.CONTROLLER_COLUMNS, workbook.PROCESSOR_COLUMNS,
+                                     standard.RECIPIENT_COLUMNS, standard.TRANSFER_COLUMNS,
+                                     standard.FINDING_COLUMNS, standard.COMMITMENT_COLUMNS,
+                                     standard.SECURITY_COLUMNS, standard.SYSTEM_COLUMNS,
+                                     standard.ASSUMPTION_COLUMNS, standard.FLOW_COLUMNS) for c in cols]
+    headers += [c[0] for cols in (ICO_COLUMNS, ICO_PROCESSOR, FICHE_COLUMNS, CNIL_PROCESSOR) for c in cols]
+    missing = [h for h in headers if f"| {h} |" not in doc]
+    assert missing == [], "docs/export-layouts.md is out of date"

@@ -200,3 +200,12 @@ def test_cli_import_bad_workbook(tmp_path, capsys):
     assert main(["import-xlsx", str(bad), "-o", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
     assert "nothing was written" in err and "Traceback" not in err
+
+
+def test_register_with_only_an_organisation(tmp_path):
+    folder = tmp_path / "org"
+    folder.mkdir()
+    (folder / "organisation.yaml").write_text('name: "=Evil & Co"\n', encoding="utf-8")
+    before, after = _round_trip(folder, tmp_path)
+    assert after.organisation.name == "=Evil & Co" and after.activities == []
+    assert _dump(after) == _dump(before)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import sys
 from pathlib import Path
@@ -46,17 +47,28 @@ def _date(text: str | None) -> dt.date | None:
         raise CliExit(2, f"ropa export: --as-of must be a date written YYYY-MM-DD, got '{text}'") from None
 
 
+def _make_parents(folder: Path) -> list[Path]:
+    """Create the output's missing folders (e.g. build/); return those created, outermost first."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()][::-1]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CliExit(1, f"ropa export: cannot create folder {folder}: {exc.strerror or exc}") from None
+    return missing
+
+
 def run(args: argparse.Namespace) -> int:
     as_of = _date(args.as_of)
     out = Path(args.output)
     fmt = args.fmt or format_for(out)
-    if not out.parent.is_dir():
-        raise CliExit(1, f"ropa export: cannot write {out}: folder {out.parent} does not exist")
+    if out.parent.exists() and not out.parent.is_dir():
+        raise CliExit(1, f"ropa export: cannot write {out}: {out.parent} is not a folder")
     if fmt == "csv" and out.suffix.lower() == ".csv":
         raise CliExit(2, "ropa export: csv writes one file per sheet: give a folder or a .zip as -o")
     if fmt != "csv" and out.is_dir():
         raise CliExit(1, f"ropa export: cannot write {out}: it is a folder; give a file name")
     register = load_or_exit(args.path)
+    created = _make_parents(out.parent)
     try:
         if fmt == "xlsx":
             report = write_workbook(register, out, args.layout, as_of, diagram=not args.no_diagram)
@@ -69,8 +81,13 @@ def run(args: argparse.Namespace) -> int:
         else:
             write_json(register, out, args.layout, as_of)
             detail = "one json document"
-    except OSError as exc:
-        raise CliExit(1, f"ropa export: cannot write {out}: {exc.strerror or exc}; nothing was written") \
-            from None
+    except BaseException as exc:
+        for folder in reversed(created):  # leave no trace of a failed export
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        if isinstance(exc, OSError):
+            raise CliExit(1, f"ropa export: cannot write {out}: {exc.strerror or exc}; nothing was written") \
+                from None
+        raise
     print(f"wrote {out} ({args.layout} layout, {fmt}: {detail})", file=sys.stderr)
     return 0

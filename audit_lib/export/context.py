@@ -46,6 +46,7 @@ class ExportContext:
     findings_error: str | None = None
     gaps: list[Gap] = field(default_factory=list)
     diagram: bool = True
+    memo: dict[Any, Any] = field(default_factory=dict)
     _diagram: tuple[bytes | None, str | None] | None = None
 
     @property

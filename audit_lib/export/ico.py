@@ -161,8 +161,8 @@ def rights_text(register: Register, activity: ProcessingActivity) -> Any:
             if right is not DataSubjectRight.post_mortem_instructions:
                 out.append(f"{words(right.value).capitalize()} ({right.article}): how not recorded")
             continue
-        details = "; ".join(p for p in (c.how, field_line("response time", c.response_time),
-                                        field_line("limitations", c.limitations)) if p)
+        details = "; ".join(p.rstrip(".") for p in (c.how, field_line("response time", c.response_time),
+                                                    field_line("limitations", c.limitations)) if p)
         out.append(f"{words(right.value).capitalize()} ({right.article}): {details or 'recorded'}")
     return "\n".join(out)
 

@@ -39,6 +39,7 @@ from audit_lib.export.records import (
     field_kinds,
 )
 from audit_lib.export.safety import MARKER_RE, OVERFLOW_SHEET, escape_illegal
+from audit_lib.export.xlsx import FILLER
 from audit_lib.load import RegisterError, load_register
 from audit_lib.model import Register
 
@@ -366,6 +367,8 @@ def human_edits(path: str | Path, register: Register, limit: int = 20) -> list[s
                     header_seen = [_norm(v) for v in values[: len(sheet.headers)]] == sheet.headers
                     continue
                 row = next(want, None)
+                if row is None and values and values[0] == FILLER and not any(values[1:]):
+                    continue  # the row the writer adds to a sheet with no records
                 row = [escape_illegal(str(plain(v)))[0] if isinstance(plain(v), str) else plain(v)
                        for v in row] if row is not None else [None] * len(sheet.headers)
                 values = tuple(values) + (None,) * (len(row) - len(values))

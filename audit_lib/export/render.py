@@ -94,29 +94,38 @@ def controller_text(register: Register) -> str:
     )
 
 
+def _recipient_parts(ctx: ExportContext, recipient_id: str) -> tuple[str, str]:
+    """(head, sub-processors) text of a recipient, computed once per export."""
+    key = ("recipient", recipient_id)
+    if key not in ctx.memo:
+        register = ctx.register
+        r = register.recipient(recipient_id)
+        bits = [ROLE_ARTICLES[r.role]]
+        if r.category:
+            bits.append(r.category)
+        if r.parent:
+            bits.append(f"sub-processor of {named(register, r.parent)}")
+        if r.countries:
+            bits.append(countries_text(r.countries))
+        subs = ctx.children.get(r.id, [])
+        tail = " \u2014 its sub-processors: " + ", ".join(f"{s.name} [{s.id}]" for s in subs) if subs else ""
+        ctx.memo[key] = (f"{r.name} [{r.id}]: " + "; ".join(bits), tail)
+    return ctx.memo[key]
+
+
 def recipient_line(ctx: ExportContext, activity: ProcessingActivity, link: Any) -> str:
-    register = ctx.register
+    """A recipient of an activity: name, role, countries, what is disclosed, sub-processors."""
     try:
-        r = register.recipient(link.recipient)
+        head, tail = _recipient_parts(ctx, link.recipient)
     except KeyError:
         return link.recipient
-    bits = [ROLE_ARTICLES[r.role]]
-    if r.category:
-        bits.append(r.category)
-    if r.parent:
-        bits.append(f"sub-processor of {named(register, r.parent)}")
-    if r.countries:
-        bits.append(countries_text(r.countries))
-    text = f"{r.name} [{r.id}]: " + "; ".join(bits)
+    text = head
     if link.data_categories:
         text += " \u2014 only " + ", ".join(c.key if not c.label else f"{c.key} ({c.label})"
                                             for c in link.data_categories)
     if link.purpose:
         text += f" \u2014 purpose: {link.purpose}"
-    subs = ctx.children.get(r.id, [])
-    if subs:
-        text += " \u2014 its sub-processors: " + ", ".join(f"{s.name} [{s.id}]" for s in subs)
-    return text
+    return text + tail
 
 
 def transfer_line(t: Any) -> str:

@@ -67,6 +67,7 @@ def date_text(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+@cache
 def country_text(code: str) -> str:
     name = country_name(code)
     return f"{code} ({name})" if name != code else code

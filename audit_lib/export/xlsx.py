@@ -43,6 +43,8 @@ from audit_lib.export.safety import (
 from audit_lib.export.sheet import Column, Mark, Sheet
 
 NOTES_SHEET = "Export notes"
+FILLER = "None recorded"
+"""First cell of the row written in a human sheet that has no rows (a table needs one)."""
 WRAP = Alignment(wrap_text=True, vertical="top")
 _RISKY_FIRST = frozenset("=+-@\t\r#")
 _LONG = 16_383  # a Python string longer than this may exceed 32,767 UTF-16 units
@@ -212,7 +214,7 @@ class _Writer:
             ws.append(self._convert(ws, list(values), row))
         if n == 0 and sheet.kind == "human":
             n, row = 1, row + 1
-            ws.append(self._convert(ws, [Mark("None recorded", "info")] + [None] * (ncols - 1), row))
+            ws.append(self._convert(ws, [Mark(FILLER, "info")] + [None] * (ncols - 1), row))
         if n:
             self._add_table(ws, sheet, header_row, row)
         if sheet.image_png:
