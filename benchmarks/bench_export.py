@@ -8,7 +8,9 @@ from ``audit_lib.flows`` and ``audit_lib.audit`` and have their own benchmarks).
 - render: every sheet's cell values built from the register (the text of each Art 30 item,
   recipients, findings, data flows, the machine-readable data sheets);
 - formatted write: ``write_sheets`` of those values (safety checks, overflow, styles,
-  widths, frozen headers, tables, print setup, atomic rename);
+  widths, frozen headers, tables, print setup, atomic rename); plain cells' XML is written
+  directly (``audit_lib.export.stream``), and for comparison the same write with every
+  cell through openpyxl (``fast=False``) is timed too;
 - export = render + formatted write: what ``ropa export`` does after loading and auditing.
 
 Baseline, in the same run: a plain openpyxl write-only dump of the same cell values
@@ -61,11 +63,11 @@ def render(ctx) -> list[tuple[Sheet, list[list]]]:
     return [(sheet, [list(row) for row in sheet.rows]) for sheet in layout_sheets(ctx, "standard")]
 
 
-def formatted(rendered, path: Path):
+def formatted(rendered, path: Path, fast: bool = True):
     sheets = [Sheet(s.name, s.columns, rows, title=s.title, preamble=s.preamble, kind=s.kind, hidden=s.hidden,
                     image_png=s.image_png, image_anchor=s.image_anchor, freeze_columns=s.freeze_columns)
               for s, rows in rendered]
-    return write_sheets(sheets, path, title=TITLE)
+    return write_sheets(sheets, path, title=TITLE, fast=fast)
 
 
 def export(ctx, path: Path):
@@ -112,13 +114,16 @@ def main(argv: list[str] | None = None) -> int:
         gc.collect()
         gc.freeze()
 
-        runs: dict[str, list[tuple[float, float]]] = {"render": [], "formatted": [], "export": [], "raw": []}
+        runs: dict[str, list[tuple[float, float]]] = {"render": [], "formatted": [], "slow": [], "export": [],
+                                                      "raw": []}
         report = None
         for _ in range(args.runs):
             rendered, wall, cpu = timed(render, ctx)
             runs["render"].append((wall, cpu))
             report, wall, cpu = timed(formatted, rendered, out / "formatted.xlsx")
             runs["formatted"].append((wall, cpu))
+            _, wall, cpu = timed(formatted, rendered, out / "slow.xlsx", False)
+            runs["slow"].append((wall, cpu))
             _, wall, cpu = timed(export, ctx, out / "export.xlsx")
             runs["export"].append((wall, cpu))
             values = plain_values(rendered)
@@ -146,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     raw_cpu = med["raw"][1]
     for key, label in (("raw", "raw openpyxl write-only dump (baseline)"), ("render", "render cell values"),
                        ("formatted", "formatted write of those values"),
+                       ("slow", "  same, every cell through openpyxl"),
                        ("export", "export = render + formatted write")):
         wall, cpu = med[key]
         print(f"   {label:<42} {wall:7.2f} / {cpu:7.2f}  ({cpu / raw_cpu:.2f}x)")

@@ -256,3 +256,25 @@ def test_failed_json_and_csv_keep_good_output(minimal_register, tmp_path, monkey
     assert (tmp_path / "r.zip").read_bytes() == good_zip
     assert {p.name: p.read_bytes() for p in (tmp_path / "csv").iterdir()} == good_csv
     assert _leftovers(tmp_path) == []
+
+
+def test_fast_row_writer_matches_openpyxl(tmp_path):
+    """Plain cells written directly read back exactly as when openpyxl writes every cell."""
+    from audit_lib.export.sheet import Mark
+
+    rows = [["a & b < c > d", "  leading", "trailing  ", "line\nbreak", "\u00e9t\u00e9 \U0001f600", ""],
+            [1, 2.5, True, False, None, 10**15],
+            ["=1+2", "\t tab", Mark("Not recorded", "missing"), '"quoted"', "]]>", "&amp;"]]
+    out = {}
+    for fast in (True, False):
+        path = tmp_path / f"{fast}.xlsx"
+        write_sheets([Sheet("S", [Column(c) for c in "ABCDEF"], [list(r) for r in rows],
+                            preamble=[["Title"]])], path, fast=fast)
+        wb = openpyxl.load_workbook(path)
+        out[fast] = [[(c.value, c.data_type, c.quotePrefix, c.font.b, c.alignment.wrap_text) for c in r]
+                     for r in wb["S"].iter_rows()]
+        wb.close()
+    assert out[True] == out[False]
+    values = [[c[0] for c in r] for r in out[True]]
+    assert values[3][:4] == ["a & b < c > d", "  leading", "trailing  ", "line\nbreak"]
+    assert values[4][:3] == [1, 2.5, True] and values[4][5] == 10**15

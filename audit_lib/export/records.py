@@ -108,8 +108,14 @@ def field_kinds(model: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
     return tuple((name, _structured(model.model_fields[name].annotation)) for name in names)
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+_DIGEST_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
 def _json(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    text = _ENCODER.encode(value)
+    if ILLEGAL_XML_RE.search(text) is None:
+        return text
     return ILLEGAL_XML_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
@@ -184,8 +190,7 @@ class Digest:
         values = [canonical(v) for v in row]
         while values and values[-1] is None:
             values.pop()
-        self._h.update(json.dumps([sheet, values], ensure_ascii=False,
-                                  default=str).encode("utf-8", "surrogatepass"))
+        self._h.update(_DIGEST_ENCODER.encode([sheet, values]).encode("utf-8", "surrogatepass"))
 
     def hexdigest(self) -> str:
         return self._h.hexdigest()

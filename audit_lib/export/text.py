@@ -236,16 +236,23 @@ def _path(prefix: str, name: str, index: int | None = None) -> str:
     return f"{step}[{index + 1}]" if index is not None else step
 
 
-def _holds_model(annotation: Any) -> bool:
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return True
-    return any(_holds_model(a) for a in typing.get_args(annotation))
+        return [annotation]
+    return [m for a in typing.get_args(annotation) for m in _models_in(a)]
+
+
+@cache
+def _reaches_sourced(cls: type[BaseModel]) -> bool:
+    """True when a record of this model is, or may hold, a Sourced record."""
+    return issubclass(cls, Sourced) or bool(_nested_fields(cls))
 
 
 @cache
 def _nested_fields(cls: type[BaseModel]) -> tuple[str, ...]:
-    """Fields of a model that can hold nested records (the only ones worth walking)."""
-    return tuple(name for name, f in cls.model_fields.items() if _holds_model(f.annotation))
+    """Fields of a model that can hold Sourced records (the only ones worth walking)."""
+    return tuple(name for name, f in cls.model_fields.items()
+                 if any(m is not cls and _reaches_sourced(m) for m in _models_in(f.annotation)))
 
 
 def _walk(obj: BaseModel, prefix: str) -> Iterator[tuple[str, Sourced]]:

@@ -41,6 +41,7 @@ from audit_lib.export.safety import (
     split_for_cell,
 )
 from audit_lib.export.sheet import Column, Mark, Sheet
+from audit_lib.export.stream import RowStream
 
 NOTES_SHEET = "Export notes"
 FILLER = "None recorded"
@@ -104,7 +105,8 @@ def _table_name(sheet: str, used: set[str]) -> str:
 
 
 class _Writer:
-    def __init__(self, report: WriteReport, title: str):
+    def __init__(self, report: WriteReport, title: str, fast: bool = True):
+        self.fast = fast
         self.wb = Workbook(write_only=True)
         self.wrap_all = not _wrap_by_default(self.wb)
         self.report = report
@@ -194,27 +196,27 @@ class _Writer:
         ws = self.wb.create_sheet(title=sheet.name)
         header_row = len(sheet.preamble) + (2 if sheet.preamble else 1)
         self._setup(ws, sheet, header_row, sheet.freeze_columns)
+        stream = RowStream(ws, fast=self.fast)
         for i, values in enumerate(sheet.preamble, 1):
             values = self._convert(ws, list(values), i)
             if values and isinstance(values[0], str):
                 values[0] = self._styled(ws, values[0], font=_TITLE_FONT if i == 1 else _LABEL_FONT)
-            ws.append(values)
-        if sheet.preamble:
-            ws.append([])
-        ws.append([self._styled(ws, h, font=_HEADER_FONT, fill=_HEADER_FILL, alignment=_HEADER_ALIGN)
-                   for h in sheet.headers])
+            stream.append(i, values)
+        stream.append(header_row, [self._styled(ws, h, font=_HEADER_FONT, fill=_HEADER_FILL,
+                                                alignment=_HEADER_ALIGN) for h in sheet.headers])
         n = 0
         row = header_row
         ncols = len(sheet.columns)
+        convert, append = self._convert, stream.append
         for values in sheet.rows:
             n += 1
             row += 1
             if len(values) != ncols:
                 raise ValueError(f"sheet {sheet.name!r} row {n}: {len(values)} values for {ncols} columns")
-            ws.append(self._convert(ws, list(values), row))
+            append(row, convert(ws, list(values), row))
         if n == 0 and sheet.kind == "human":
             n, row = 1, row + 1
-            ws.append(self._convert(ws, [Mark(FILLER, "info")] + [None] * (ncols - 1), row))
+            append(row, convert(ws, [Mark(FILLER, "info")] + [None] * (ncols - 1), row))
         if n:
             self._add_table(ws, sheet, header_row, row)
         if sheet.image_png:
@@ -258,12 +260,16 @@ class _Writer:
             ))
 
 
-def write_sheets(sheets: Iterable[Sheet], path: str | Path, *, title: str = "") -> WriteReport:
-    """Write the sheets to ``path`` atomically; return what was written and every note made."""
+def write_sheets(sheets: Iterable[Sheet], path: str | Path, *, title: str = "",
+                 fast: bool = True) -> WriteReport:
+    """Write the sheets to ``path`` atomically; return what was written and every note made.
+
+    ``fast=False`` writes every cell through openpyxl (the same file, slower).
+    """
     report = WriteReport(Path(path))
 
     def _write(tmp: Path) -> None:
-        writer = _Writer(report, title)
+        writer = _Writer(report, title, fast)
         writer.wb.properties.title = title or None
         writer.wb.properties.creator = "ropa (audit_lib)"
         try:
