@@ -667,7 +667,11 @@ class CookieUse(Sourced):
     provider: str | None = Field(default=None, description="Recipient id setting it, if a party.")
     purpose: str
     type: str = Field(description="strictly_necessary, preferences, analytics or marketing")
-    consent_required: bool | None = None
+    consent_required: bool | None = Field(
+        default=None,
+        description="Whether ePrivacy Art 5(3) requires consent for it (not whether consent is asked: "
+        "that is consent_mechanism).",
+    )
     consent_mechanism: str | None = None
     duration: str | None = None
 

@@ -155,6 +155,17 @@ def test_csv_folder_ico_layout_keeps_contact_block(rich, tmp_path):
     assert "Jane Doe" in block
 
 
+def test_csv_never_replaces_a_folder_it_did_not_write(rich, tmp_path):
+    register_folder = tmp_path / "ropa"
+    register_folder.mkdir()
+    (register_folder / "activities.yaml").write_text("- id: keep\n")
+    with pytest.raises(FileExistsError, match="not from a csv export"):
+        write_csv(rich, register_folder)
+    assert [p.name for p in register_folder.iterdir()] == ["activities.yaml"]
+    write_csv(rich, tmp_path / "again")
+    write_csv(rich, tmp_path / "again")  # a previous csv export is replaced
+
+
 def test_export_dispatch_by_name(rich, tmp_path):
     assert format_for("a.json") == "json" and format_for("a.zip") == "csv" and format_for("a.xlsx") == "xlsx"
     assert export(rich, tmp_path / "r.json").suffix == ".json"

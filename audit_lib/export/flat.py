@@ -30,6 +30,7 @@ from audit_lib.export.workbook import LAYOUTS, layout_sheets
 from audit_lib.model import Register
 
 FORMAT_VERSION = 1
+_CSV_NAME = re.compile(r"^[0-9]{2}_[a-z0-9_]+\.csv$")
 
 
 def _slug(name: str) -> str:
@@ -80,6 +81,12 @@ def write_csv(register: Register, path: str | Path, layout: str = "standard",
                 for name, data in csv_files(sheets):
                     zf.writestr(name, data)
         return atomic_write(target, _zip)
+
+    if target.is_dir():
+        foreign = [p.name for p in target.iterdir() if not _CSV_NAME.match(p.name)]
+        if foreign:
+            raise FileExistsError(f"{target} holds files that are not from a csv export "
+                                  f"({', '.join(sorted(foreign)[:3])}); refusing to replace it")
 
     def _folder(tmp: Path) -> None:
         for name, data in csv_files(sheets):

@@ -345,11 +345,12 @@ def _norm(value: Any) -> str:
 
 def human_edits(path: str | Path, register: Register, limit: int = 20) -> list[str]:
     """Cells of the generated sheets that differ from what the records produce (edits not imported)."""
-    from audit_lib.export.context import build_context
+    from audit_lib.export.context import ExportContext
     from audit_lib.export.sheet import plain
     from audit_lib.export.workbook import standard_sheets
 
-    ctx = build_context(register, diagram=False)
+    # transfers and findings are not needed: the sheets and the column that show them are not checked
+    ctx = ExportContext(register, None, dt.datetime.now(dt.timezone.utc), transfers=[], diagram=False)
     expected = {s.name: s for s in standard_sheets(ctx) if s.name in CHECKED_SHEETS}
     wb = open_workbook(path)
     found: list[str] = []
@@ -417,7 +418,7 @@ def import_xlsx(path: str | Path, out: str | Path, *, check_edits: bool = True) 
                                  for i in exc.issues]) from None
 
     target = atomic_folder(out, _write)
-    register = load_register(target)
+    register = holder["register"].model_copy(update={"source_path": str(target)})
     result = ImportResult(target, register, sum(len(v) for v in records.tables.values()),
                           data_edited=records.edited)
     edits = human_edits(path, register) if check_edits else []
