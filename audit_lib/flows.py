@@ -34,13 +34,9 @@ does not match the roles of exporter and importer.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import json
-import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -49,6 +45,8 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
+from audit_lib.atomic import atomic_write
+from audit_lib.gcpause import gc_paused
 from audit_lib.model import (
     Derogation,
     MechanismType,
@@ -81,7 +79,7 @@ def node_id(kind: str, key: str) -> str:
 
 
 def _day(as_of: dt.date | str | None) -> dt.date:
-    return ref._date(as_of)
+    return ref.as_date(as_of)
 
 
 # --------------------------------------------------------------------------
@@ -169,19 +167,6 @@ class _Edges:
         return ((u, v, attrs) for (u, v), attrs in self.data.items())
 
 
-@contextmanager
-def _no_gc():
-    """Pause the cyclic garbage collector while building large acyclic structures (a big register
-    holds millions of objects, and each full collection would walk them all)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _purposes(activity: ProcessingActivity) -> list[str]:
     return sorted({p.key for p in activity.purposes})
 
@@ -215,7 +200,7 @@ def build_graph(register: Register, as_of: dt.date | str | None = None) -> nx.Di
     sub-processor receives what flows into its parent. Controller -> activity edges have
     kind "controls" and carry no data. Attribute lists may be shared: treat them as read-only.
     """
-    with _no_gc():
+    with gc_paused():
         return _build_graph(register, _day(as_of))
 
 
@@ -333,7 +318,7 @@ def export_graph(graph: nx.DiGraph, path: str | Path, fmt: str | None = None) ->
     if not target.parent.is_dir():
         raise FileNotFoundError(f"folder {target.parent} does not exist")
 
-    def write(tmp: str) -> None:
+    def write(tmp: Path) -> None:
         with open(tmp, "wb") as fh:
             if suffix == ".graphml":
                 nx.write_graphml(_graphml_safe(graph), fh)
@@ -341,27 +326,7 @@ def export_graph(graph: nx.DiGraph, path: str | Path, fmt: str | None = None) ->
                 data = nx.node_link_data(graph, edges="edges")
                 fh.write(json.dumps(data, indent=1, ensure_ascii=False, default=str).encode("utf-8"))
 
-    return write_atomically(target, write)
-
-
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-
-
-def write_atomically(target: str | Path, write) -> Path:
-    """Call ``write(tmp_path)`` on a temporary file beside ``target``, then rename it into place
-    (with the usual umask permissions); on any error the temporary file is removed."""
-    target = Path(target)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return atomic_write(target, write)
 
 
 # --------------------------------------------------------------------------
@@ -567,7 +532,7 @@ def classify_transfers(register: Register, as_of: dt.date | str | None = None,
     """
     day = _day(as_of)
     graph = graph if graph is not None else build_graph(register, day)
-    with _no_gc():
+    with gc_paused():
         return _classify_transfers(register, day, graph)
 
 

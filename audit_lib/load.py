@@ -8,11 +8,9 @@ errors. A register written in YAML 1.1 style keeps ``NO`` (Norway) as text.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +30,7 @@ from yaml.events import (
 )
 from yaml.nodes import ScalarNode
 
+from audit_lib.gcpause import gc_paused
 from audit_lib.model import (
     TAXONOMY_WORDS,
     Commitments,
@@ -261,22 +260,6 @@ def _resolve_plain(loader: Any, value: str, memo: dict[str, Any]) -> Any:
         obj = constructor(loader, ScalarNode(tag, value))
     memo[value] = obj
     return obj
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a register is read.
-
-    Reading builds millions of small objects and none of them form cycles; left on,
-    the collector re-scans them all again and again (three times slower in total).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _line_map(text: str) -> dict[tuple, int]:
@@ -621,7 +604,7 @@ def _hash(sources: list[_Source], folder: Path) -> str:
 
 def load_register(path: str | Path) -> Register:
     """Load and validate the register in folder ``path``; raise RegisterError listing every problem."""
-    with _gc_paused():
+    with gc_paused():
         return _load_register(Path(path))
 
 

@@ -12,13 +12,12 @@ finds nothing missing.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from audit_lib.atomic import atomic_write_text
 from audit_lib.flows import classify_transfers
 from audit_lib.model import (
     ActivityStatus,
@@ -876,15 +875,4 @@ def draft_notice(register: Register, lang: str = "en") -> Notice:
 
 def write_notice(notice: Notice, path: str | Path) -> Path:
     """Write the notice to ``path`` atomically (temp file, then rename): never a partial file."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(notice.text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return atomic_write_text(path, notice.text)

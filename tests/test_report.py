@@ -16,23 +16,17 @@ from openpyxl import Workbook
 from openpyxl.worksheet.table import Table
 
 from audit_lib.cli import main
-from audit_lib.flows import blast_radius
 from audit_lib.report import (
     INJECTED_TAG,
     NOTEBOOKS,
     ROOT,
     NotebookFailed,
-    breach_notifications,
     clean_notebook,
     counts_text,
     execute_notebook,
     inject_parameters,
     nondeterministic,
-    pick_data_subject,
-    pick_processor,
     resolve_register,
-    subject_data_map,
-    subject_register,
     workbook_contents,
 )
 
@@ -136,40 +130,6 @@ def test_workbook_contents_reads_sheets_rows_and_columns_back(tmp_path):
         {"sheet": "Controller record", "rows": 5, "columns": 3, "images": 0},
         {"sheet": "Empty", "rows": 0, "columns": 1, "images": 0},
     ]
-
-
-def test_pick_processor_and_subject(minimal_register):
-    assert pick_processor(minimal_register) == "payments"  # a processor, used by an activity
-    assert pick_processor(minimal_register, "mailer") == "mailer"
-    with pytest.raises(KeyError, match="no recipient 'nobody'"):
-        pick_processor(minimal_register, "nobody")
-    assert pick_data_subject(minimal_register) == "customer"  # in both activities
-    with pytest.raises(KeyError):
-        pick_data_subject(minimal_register, "employee")
-
-
-def test_breach_notifications_name_authority_deadline_and_processor_duty(minimal_register):
-    table = breach_notifications(minimal_register, blast_radius(minimal_register, "payments"))
-    rows = table.set_index("notify")
-    assert "Berliner Beauftragte" in rows.loc["supervisory authority", "who"]
-    assert "72 hours" in rows.loc["supervisory authority", "when"]
-    assert rows.loc["data subjects", "who"] == "customer"
-    assert rows.loc["data subjects", "article"].startswith("Art 34")
-    duty = rows.loc["controller, from PayCo Ltd"]
-    assert duty["article"].startswith("Art 33(2)") and "DPA-2024-01" in duty["condition"]
-    assert "breach register" in rows.index
-    shipping = breach_notifications(minimal_register, blast_radius(minimal_register, "shipping"))
-    assert not shipping.notify.str.startswith("controller, from").any()  # not a processor
-
-
-def test_access_request_follows_only_the_subjects_activities(minimal_register):
-    mine = subject_register(minimal_register, "prospect")
-    assert [a.id for a in mine.activities] == ["newsletter"]
-    where = subject_data_map(minimal_register, "prospect")
-    assert where.party.tolist() == ["Example Shop", "Mail Sender Inc."]
-    assert where.set_index("party").loc["Mail Sender Inc.", "data_categories"] == "user.contact.email"
-    customer = subject_data_map(minimal_register, "customer")
-    assert {"PayCo Ltd", "Cloud Hosting Inc.", "Parcel Service", "Shop database"} <= set(customer.party)
 
 
 # --------------------------------------------------------------------------

@@ -15,8 +15,8 @@ import pytest
 from pydantic import BaseModel
 
 from audit_lib.load import load_register
-from tests.conftest import SAMPLES
 from audit_lib.model import Register, Sourced
+from tests.conftest import SAMPLES
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 SEED_FILES = {

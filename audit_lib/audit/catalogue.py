@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from audit_lib.atomic import atomic_write_text
 from audit_lib.audit.core import RULES
 
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "audit-rules.md"
@@ -99,6 +100,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{path} is out of date: run python -m audit_lib.audit", file=sys.stderr)
             return 1
         return 0
-    path.write_text(text, encoding="utf-8")
+    atomic_write_text(path, text)
     print(f"wrote {path} ({len(RULES)} rules)")
     return 0

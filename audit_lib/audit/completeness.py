@@ -51,8 +51,8 @@ def data_subjects(ctx: AuditContext) -> Iterator[Hit]:
 def data_categories(ctx: AuditContext) -> Iterator[Hit]:
     """An activity in force names no category of personal data (and is not only about
     anonymous users)."""
-    for a in ctx.activities:
-        if not a.data_categories and not ctx.facts[a.id].anonymised_only:
+    for a in ctx.personal_activities:
+        if not a.data_categories:
             yield Hit(a.id, "data_categories", f"{a.name}: no category of personal data recorded")
 
 
@@ -92,8 +92,8 @@ def system_hosts(ctx: AuditContext) -> Iterator[Hit]:
       "Link the technical and organisational measures (security.yaml ids) that protect this data.")
 def security_measures(ctx: AuditContext) -> Iterator[Hit]:
     """An activity in force with personal data links no security measure (Art 32(1))."""
-    for a in ctx.activities:
-        if not a.security_measures and not ctx.facts[a.id].anonymised_only:
+    for a in ctx.personal_activities:
+        if not a.security_measures:
             yield Hit(a.id, "security_measures", f"{a.name}: no security measure recorded")
 
 

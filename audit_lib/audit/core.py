@@ -34,6 +34,7 @@ from audit_lib.reference.taxonomy import (
     is_criminal_data,
     is_special_category,
 )
+from audit_lib.reference.transfers import as_date
 
 # --------------------------------------------------------------------------
 # Data
@@ -152,11 +153,16 @@ def is_anonymous_category(key: str, label: str | None = None) -> bool:
     return any(word in text for word in _ANONYMOUS_WORDS)
 
 
+def _anonymous_users_only(activity: ProcessingActivity) -> bool:
+    """For an activity naming no data category: True when all its data subjects are anonymous users."""
+    return bool(activity.data_subjects) and all(s.key == "anonymous_user" for s in activity.data_subjects)
+
+
 def anonymised_only(activity: ProcessingActivity) -> bool:
     """True when an activity holds no personal data: every category anonymous (Recital 26)."""
     if activity.data_categories:
         return all(is_anonymous_category(c.key, c.label) for c in activity.data_categories)
-    return bool(activity.data_subjects) and all(s.key == "anonymous_user" for s in activity.data_subjects)
+    return _anonymous_users_only(activity)
 
 
 @lru_cache(maxsize=1024)
@@ -217,11 +223,7 @@ class ActivityFacts:
             if is_criminal:
                 criminal.append(str(c))
             children = children or is_child
-        if cats:
-            anonymous_only = not personal
-        else:
-            anonymous_only = bool(activity.data_subjects) and all(
-                s.key == "anonymous_user" for s in activity.data_subjects)
+        anonymous_only = not personal if cats else _anonymous_users_only(activity)
         children = children or any(_child_subject(s.key) for s in activity.data_subjects)
         return cls(personal, anonymous_only, special, criminal, children)
 
@@ -231,17 +233,6 @@ def listing(items, limit: int = 5) -> str:
     items = list(items)
     shown = ", ".join(str(i) for i in items[:limit])
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
-
-
-def as_date(value: dt.date | str | None) -> dt.date:
-    """The audit date: a date, an ISO string, or None for today."""
-    if value is None:
-        return dt.date.today()
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
 
 
 class AuditContext:
@@ -262,6 +253,8 @@ class AuditContext:
         """Recipient id -> activities in force disclosing to it."""
         self.facts = {a.id: ActivityFacts.of(a) for a in self.activities}
         """Activity id -> :class:`ActivityFacts`, for the activities in force."""
+        self.personal_activities = [a for a in self.activities if not self.facts[a.id].anonymised_only]
+        """Activities in force that hold personal data (not only anonymous data, Recital 26)."""
         children: dict[str, list[Recipient]] = defaultdict(list)
         for r in register.recipients:
             if r.parent:

@@ -13,8 +13,8 @@ from audit_lib.model import DataSubjectRight, LegalBasis
       "vital_interests, public_task or legitimate_interests).")
 def legal_basis(ctx: AuditContext) -> Iterator[Hit]:
     """An activity in force with personal data records no Art 6(1) legal basis."""
-    for a in ctx.activities:
-        if not a.legal_basis and not ctx.facts[a.id].anonymised_only:
+    for a in ctx.personal_activities:
+        if not a.legal_basis:
             yield Hit(a.id, "legal_basis", f"{a.name}: no legal basis recorded")
 
 

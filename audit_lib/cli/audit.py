@@ -6,21 +6,12 @@ import argparse
 import csv
 import datetime as dt
 import io
-import json
 import sys
 import textwrap
 
-from audit_lib.cli.common import CliExit, load_or_exit
+from audit_lib.cli.common import TABLE_FORMATS, CliExit, add_as_of, add_path, load_or_exit, plural, print_json
 
 LEVELS = ("high", "medium", "low", "info")
-FORMATS = ("table", "json", "csv")
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date written YYYY-MM-DD") from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,14 +28,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog="examples:\n  ropa audit ropa/mobikin\n  ropa audit ropa/dearmob --fail-on medium "
         "--format json\n  ropa audit --list-rules",
     )
-    p.add_argument("path", metavar="PATH", nargs="?", help="register folder, e.g. ropa/mobikin")
-    p.add_argument("--as-of", type=_date, metavar="DATE",
-                   help="audit date YYYY-MM-DD for review ages and the transfer rules in force "
-                   "(default: today)")
+    add_path(p, nargs="?")
+    add_as_of(p, "audit date YYYY-MM-DD for review ages and the transfer rules in force (default: today)")
     p.add_argument("--fail-on", choices=LEVELS, default="high", metavar="LEVEL",
                    help="exit 1 when a finding of this severity or worse exists: high (default, "
                    "for a CI gate), medium, low or info")
-    p.add_argument("--format", choices=FORMATS, default="table",
+    p.add_argument("--format", choices=TABLE_FORMATS, default="table",
                    help="table (default, for people), json (a list of objects with keys code, "
                    "severity, article, record, field, message, remedy) or csv (same columns)")
     p.add_argument("--list-rules", action="store_true",
@@ -56,8 +45,7 @@ def _table(findings, org_name: str, as_of: dt.date) -> str:
     from audit_lib.audit import counts
 
     n = counts(findings)
-    total = len(findings)
-    head = (f"{org_name}: audit as of {as_of}: {total} finding{'s' if total != 1 else ''} "
+    head = (f"{org_name}: audit as of {as_of}: {plural(len(findings), 'finding')} "
             f"({', '.join(f'{v} {k}' for k, v in n.items())})")
     lines = [head]
     wrap = textwrap.TextWrapper(width=100, initial_indent="    ", subsequent_indent="    ")
@@ -97,14 +85,13 @@ def run(args: argparse.Namespace) -> int:
     as_of = args.as_of or dt.date.today()
     findings = audit(register, as_of=as_of)
     if args.format == "json":
-        sys.stdout.write(json.dumps([f.as_dict() for f in findings], indent=2, ensure_ascii=False) + "\n")
+        print_json([f.as_dict() for f in findings])
     elif args.format == "csv":
         sys.stdout.write(_csv(findings))
     else:
         sys.stdout.write(_table(findings, register.organisation.name, as_of))
     blocking = at_or_above(findings, args.fail_on)
     if blocking:
-        n = len(blocking)
-        print(f"ropa audit: {n} finding{'s' if n != 1 else ''} at or above '{args.fail_on}'", file=sys.stderr)
+        print(f"ropa audit: {plural(len(blocking), 'finding')} at or above '{args.fail_on}'", file=sys.stderr)
         return 1
     return 0

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-from audit_lib.cli.common import CliExit, load_or_exit
+from audit_lib.cli.common import CliExit, add_path, load_or_exit, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "codes: 0 nothing missing, 1 something missing on either side, 2 invalid input "
         "(invalid register, unreadable policy).",
     )
-    p.add_argument("path", metavar="PATH", help="register folder, e.g. ropa/mobikin")
+    add_path(p)
     p.add_argument("--policy", required=True, metavar="POLICY", help="privacy policy file (UTF-8 text)")
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="text (default) or json (ok, missing_in_register, missing_in_policy, matched)")
@@ -49,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     register = load_or_exit(args.path, code=2)
     result = crosscheck(register, text)
     if args.format == "json":
-        sys.stdout.write(json.dumps(result.as_dict(), indent=2, ensure_ascii=False) + "\n")
+        print_json(result.as_dict())
     else:
         sys.stdout.write(report(result, policy.name, f"register {args.path}"))
     return 0 if result.ok else 1

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import sys
 from pathlib import Path
 
-from audit_lib.cli.common import CliExit, load_or_exit
+from audit_lib.cli.common import CliExit, add_path, date_or_exit, load_or_exit, refuse_folder
 from audit_lib.export import FORMATS, LAYOUTS, format_for, write_csv, write_json, write_workbook
 
 
@@ -25,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "atomically: on failure nothing is left behind and an existing file is kept. "
         "Exit codes: 0 written, 1 invalid register or output not writable, 2 usage error.",
     )
-    p.add_argument("path", metavar="PATH", help="register folder, e.g. ropa/mobikin")
+    add_path(p)
     p.add_argument("-o", "--output", metavar="FILE", required=True,
                    help="file to write (.xlsx, .json; a folder or .zip for csv)")
     p.add_argument("--layout", choices=LAYOUTS, default="standard",
@@ -36,15 +35,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="classify transfers and run the audit as of this date (YYYY-MM-DD; default today)")
     p.add_argument("--no-diagram", action="store_true", help="leave the data-flow image out (faster)")
     p.set_defaults(func=run)
-
-
-def _date(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise CliExit(2, f"ropa export: --as-of must be a date written YYYY-MM-DD, got '{text}'") from None
 
 
 def _make_parents(folder: Path) -> list[Path]:
@@ -58,15 +48,15 @@ def _make_parents(folder: Path) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
-    as_of = _date(args.as_of)
+    as_of = date_or_exit(args.as_of, "ropa export: --as-of must be a date written YYYY-MM-DD, got '{text}'")
     out = Path(args.output)
     fmt = args.fmt or format_for(out)
     if out.parent.exists() and not out.parent.is_dir():
         raise CliExit(1, f"ropa export: cannot write {out}: {out.parent} is not a folder")
     if fmt == "csv" and out.suffix.lower() == ".csv":
         raise CliExit(2, "ropa export: csv writes one file per sheet: give a folder or a .zip as -o")
-    if fmt != "csv" and out.is_dir():
-        raise CliExit(1, f"ropa export: cannot write {out}: it is a folder; give a file name")
+    if fmt != "csv":
+        refuse_folder(out, "export")
     register = load_or_exit(args.path)
     created = _make_parents(out.parent)
     try:

@@ -6,8 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
-from audit_lib.cli.common import CliExit, load_or_exit
-from audit_lib.cli.transfers import iso_date
+from audit_lib.cli.common import CliExit, add_as_of, add_path, load_or_exit
 
 IMAGE_SUFFIXES = {".png", ".svg", ".pdf"}
 DATA_SUFFIXES = {".graphml": "graphml", ".json": "json"}
@@ -22,13 +21,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "FILE (.png, .svg or .pdf), or with --format (or a .graphml / .json name) the graph itself "
         "as GraphML or node-link JSON.",
     )
-    p.add_argument("path", metavar="PATH", help="register folder, e.g. ropa/mobikin")
+    add_path(p)
     p.add_argument("-o", "--output", required=True, metavar="FILE",
                    help="where to write: flows.png, flows.svg, flows.pdf, flows.graphml or flows.json")
     p.add_argument("--format", choices=["graphml", "json"], default=None,
                    help="write graph data in this format instead of a diagram")
-    p.add_argument("--as-of", type=iso_date, default=None, metavar="DATE",
-                   help="colour parties by the law in force on this date (default: today)")
+    add_as_of(p, "colour parties by the law in force on this date (default: today)")
     p.set_defaults(func=run)
 
 
@@ -62,11 +60,11 @@ def run(args: argparse.Namespace) -> int:
 
             export_graph(build_graph(register, args.as_of), target, fmt)  # atomic itself
         else:
-            from audit_lib.flows import write_atomically
+            from audit_lib.atomic import atomic_write
             from audit_lib.plots import flow_diagram
 
             fig = flow_diagram(register, args.as_of)
-            write_atomically(target, lambda tmp: fig.savefig(tmp, format=fmt, dpi=110))
+            atomic_write(target, lambda tmp: fig.savefig(tmp, format=fmt, dpi=110))
     except OSError as exc:
         raise CliExit(2, f"ropa graph: cannot write '{target}': {exc.strerror or exc}; nothing was written") \
             from None

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from audit_lib.cli.common import CliExit
+from audit_lib.cli.common import CliExit, exit_with_issues, plural
 from audit_lib.export.import_xlsx import WorkbookError, import_xlsx
 
 
@@ -40,11 +40,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = import_xlsx(args.workbook, out)
     except WorkbookError as exc:
-        for issue in exc.issues:
-            print(issue, file=sys.stderr)
-        n = len(exc.issues)
-        raise CliExit(1, f"ropa import-xlsx: {args.workbook}: {n} problem{'s' if n != 1 else ''}; "
-                         "nothing was written") from None
+        problems = plural(len(exc.issues), "problem")
+        message = f"ropa import-xlsx: {args.workbook}: {problems}; nothing was written"
+        raise exit_with_issues(exc.issues, 1, message) from None
     except OSError as exc:
         raise CliExit(1, f"ropa import-xlsx: {exc.strerror or exc}; nothing was written") from None
     for warning in result.warnings:

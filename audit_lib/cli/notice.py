@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from audit_lib.cli.common import CliExit, load_or_exit
+from audit_lib.cli.common import CliExit, add_path, load_or_exit, plural, refuse_folder
 from audit_lib.notice import LANGUAGES, draft_notice, write_notice
 
 
@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "publishing': one line per item the register does not answer. Exit codes: 0 written "
         "(gaps or not), 1 invalid register or file not writable, 2 usage error or unknown language.",
     )
-    p.add_argument("path", metavar="PATH", help="register folder, e.g. ropa/mobikin")
+    add_path(p)
     p.add_argument("-o", "--output", metavar="FILE",
                    help="markdown file to write (written atomically); default: standard output")
     p.add_argument("--lang", default="en", metavar="LANG",
@@ -36,8 +36,8 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.output) if args.output else None
     if out is not None and not out.parent.is_dir():
         raise CliExit(1, f"ropa notice: cannot write {out}: folder {out.parent} does not exist")
-    if out is not None and out.is_dir():
-        raise CliExit(1, f"ropa notice: cannot write {out}: it is a folder; give a file name")
+    if out is not None:
+        refuse_folder(out, "notice")
     notice = draft_notice(load_or_exit(args.path), lang=args.lang)
     if out is None:
         sys.stdout.write(notice.text)
@@ -46,7 +46,6 @@ def run(args: argparse.Namespace) -> int:
             write_notice(notice, out)
         except OSError as exc:
             raise CliExit(1, f"ropa notice: cannot write {out}: {exc.strerror or exc}") from None
-    n = len(notice.gaps)
     where = f"wrote {out}" if out else "notice drafted"
-    print(f"{where}: {n} gap{'s' if n != 1 else ''} to close before publishing", file=sys.stderr)
+    print(f"{where}: {plural(len(notice.gaps), 'gap')} to close before publishing", file=sys.stderr)
     return 0

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from pathlib import Path
 
-from audit_lib.cli.common import CliExit, load_or_exit
+from audit_lib.cli.common import CliExit, add_path, date_or_exit, load_or_exit
 from audit_lib.report import CELL_TIMEOUT, NOTEBOOKS, NotebookFailed, build_report, notebook_paths
 
 
@@ -21,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "without running anything when the register is invalid, and 1 naming the notebook and "
         "cell when a notebook fails.",
     )
-    p.add_argument("path", metavar="PATH", help="register folder, e.g. ropa/mobikin")
+    add_path(p)
     p.add_argument("-o", "--output", metavar="DIR", required=True, help="folder for the HTML files")
     p.add_argument("--notebooks", metavar="DIR", default=str(NOTEBOOKS),
                    help="folder of the notebooks to run (default: the repository's notebooks/)")
@@ -38,10 +37,7 @@ def run(args: argparse.Namespace) -> int:
     if not notebooks:
         raise CliExit(1, f"ropa: no notebooks (01_*.ipynb ...) in {args.notebooks}")
     if args.as_of:
-        try:
-            dt.date.fromisoformat(args.as_of)
-        except ValueError:
-            raise CliExit(2, f"ropa: --as-of {args.as_of!r} is not a date (YYYY-MM-DD)") from None
+        date_or_exit(args.as_of, "ropa: --as-of {text!r} is not a date (YYYY-MM-DD)")
     out = Path(args.output)
     if out.exists() and not out.is_dir():
         raise CliExit(1, f"ropa: {out} exists and is not a folder")

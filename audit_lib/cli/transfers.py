@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 
-from audit_lib.cli.common import load_or_exit
+from audit_lib.cli.common import TABLE_FORMATS, add_as_of, add_path, load_or_exit, print_json
 from audit_lib.flows import classify_transfers, transfers_table
 from audit_lib.reference.transfers import AS_OF
 
 TABLE_COLUMNS = ["exporter", "importer", "country", "mechanism", "article", "status"]
-
-
-def iso_date(text: str) -> dt.date:
-    """argparse type: a date written YYYY-MM-DD."""
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date written YYYY-MM-DD") from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,10 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "declared safeguard (Art 46), derogation (Art 49) or none. Status is 'compliant', 'safeguard to "
         "verify' or 'no lawful mechanism'.",
     )
-    p.add_argument("path", metavar="PATH", help="register folder, e.g. ropa/mobikin")
-    p.add_argument("--as-of", type=iso_date, default=None, metavar="DATE",
-                   help="judge by the law in force on this date (YYYY-MM-DD; default: today)")
-    p.add_argument("--format", choices=["table", "json", "csv"], default="table",
+    add_path(p)
+    add_as_of(p, "judge by the law in force on this date (YYYY-MM-DD; default: today)")
+    p.add_argument("--format", choices=TABLE_FORMATS, default="table",
                    help="table (default, for reading), json (list of objects) or csv")
     p.set_defaults(func=run)
 
@@ -64,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
               "are not known to it", file=sys.stderr)
     transfers = classify_transfers(register, day)
     if args.format == "json":
-        print(json.dumps([t.as_dict() for t in transfers], indent=2, ensure_ascii=False))
+        print_json([t.as_dict() for t in transfers])
     elif args.format == "csv":
         transfers_table(register, transfers=transfers).to_csv(sys.stdout, index=False)
     else:

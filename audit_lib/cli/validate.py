@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from audit_lib.cli.common import load_or_exit
+from audit_lib.cli.common import add_path, load_or_exit
 from audit_lib.tables import summary
 
 
@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "recipients and countries and exits 0; on invalid input prints every problem as "
         "'file:line: record id: field: message' and exits 1.",
     )
-    p.add_argument("path", metavar="PATH", help="register folder, e.g. ropa/mobikin")
+    add_path(p)
     p.set_defaults(func=run)
 
 

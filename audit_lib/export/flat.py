@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from audit_lib.export.atomic import atomic_folder, atomic_write
+from audit_lib.atomic import atomic_folder, atomic_write
 from audit_lib.export.context import ExportContext, build_context
 from audit_lib.export.safety import csv_text
 from audit_lib.export.sheet import Sheet, plain

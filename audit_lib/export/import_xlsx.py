@@ -29,7 +29,7 @@ import yaml
 from openpyxl.utils import get_column_letter
 from pydantic import BaseModel, ValidationError
 
-from audit_lib.export.atomic import atomic_folder
+from audit_lib.atomic import atomic_folder
 from audit_lib.export.records import (
     DATA_TABLES,
     META_SHEET,

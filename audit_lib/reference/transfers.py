@@ -168,7 +168,8 @@ AS_OF: dt.date = min(_as_of_dates())
 """The date the reference data was last checked against its sources."""
 
 
-def _date(as_of: dt.date | str | None) -> dt.date:
+def as_date(as_of: dt.date | str | None) -> dt.date:
+    """The day a judgement is made on: a date, a datetime, an ISO string, or None for today."""
     if as_of is None:
         return dt.date.today()
     if isinstance(as_of, dt.datetime):
@@ -187,7 +188,7 @@ def free_flow(code: str | None, as_of: dt.date | str | None = None) -> EeaStatus
     """The period in which sending data to ``code`` is not a transfer (EEA, UK transition/bridge)."""
     if not code:
         return None
-    return _free_flow(code.upper(), _date(as_of))
+    return _free_flow(code.upper(), as_date(as_of))
 
 
 @lru_cache(maxsize=8192)
@@ -223,7 +224,7 @@ def is_eea(code: str | None, as_of: dt.date | str | None = None) -> bool:
 
 def eea_countries(as_of: dt.date | str | None = None) -> list[str]:
     """Sorted codes of the EU/EEA states on the date."""
-    day = _date(as_of)
+    day = as_date(as_of)
     return sorted({s.code for s in _eea() if s.covers(day) and s.status in {"member", "transition"}})
 
 
@@ -231,7 +232,7 @@ def adequacy_decisions(as_of: dt.date | str | None = None) -> list[AdequacyDecis
     """Every adequacy decision in force on the date (all of them when ``as_of`` is 'all')."""
     if as_of == "all":
         return list(_adequacy())
-    day = _date(as_of)
+    day = as_date(as_of)
     return [d for d in _adequacy() if d.covers(day)]
 
 
@@ -245,7 +246,7 @@ def adequacy(code: str | None, as_of: dt.date | str | None = None, dpf_certified
     """
     if not code:
         return None
-    day = _date(as_of)
+    day = as_date(as_of)
     found = [
         d for d in _adequacy_index().get(code.upper(), ())
         if d.covers(day)

@@ -1,7 +1,10 @@
 """Atomic output: write to a temporary file in the target's folder, then rename over it.
 
-A failing export leaves no partial file and never overwrites a good one (DESIGN.md,
-"Errors": never a half-written output).
+Every writer of the library (workbook, csv/json exports, imported register, data-flow
+graph and diagram, privacy notice, HTML report) goes through here, so a failing write
+leaves no partial file and never overwrites a good one (DESIGN.md, "Errors": never a
+half-written output). The new file gets the mode of the file it replaces, or the usual
+umask permissions when there was none.
 """
 
 from __future__ import annotations
@@ -42,6 +45,16 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return target
+
+
+def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> Path:
+    """Write ``text`` to ``path`` atomically, with ``\\n`` line ends on every platform."""
+
+    def _write(tmp: Path) -> None:
+        with open(tmp, "w", encoding=encoding, newline="\n") as fh:
+            fh.write(text)
+
+    return atomic_write(path, _write)
 
 
 def atomic_folder(path: str | Path, write: Callable[[Path], None]) -> Path:
