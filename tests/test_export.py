@@ -220,7 +220,10 @@ def test_formatting_frozen_filtered_printable(rich):
         assert table.autoFilter is not None and table.autoFilter.ref == table.ref
         assert ws.auto_filter.ref is None, "sheet autofilter would conflict with the table's"
         assert ws.page_setup.orientation == "landscape"
-        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+        assert ws.page_setup.fitToHeight == 0  # as many pages down as needed
+        wide = name in ("Controller record", "Recipients")  # > one A4 page wide at 60 % scale
+        assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A3 if wide else ws.PAPERSIZE_A4), name
+        assert (ws.page_setup.fitToWidth > 1) == wide and bool(ws.print_title_cols) == wide, name
         assert ws.sheet_properties.pageSetUpPr.fitToPage
         assert [c.name for c in table.tableColumns] == [c.value for c in ws[header_row]]
     ws = wb["Controller record"]

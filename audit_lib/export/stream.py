@@ -47,22 +47,26 @@ class RowStream:
         with self.xf.element("sheetData"):
             try:
                 while True:
-                    row, values = yield
-                    self._write(row, values)
+                    row, values, height = yield
+                    self._write(row, values, height)
             except GeneratorExit:
                 pass
         self.ws._writer.xf.send(None)
 
-    def append(self, row: int, values: list[Any]) -> None:
-        self._gen.send((row, values))
+    def append(self, row: int, values: list[Any], height: float | None = None) -> None:
+        """Write one row; ``height`` (points) sets an explicit row height (``customHeight``)."""
+        self._gen.send((row, values, height))
 
-    def _write(self, row: int, values: list[Any]) -> None:
+    def _write(self, row: int, values: list[Any], height: float | None = None) -> None:
         ws, raw = self.ws, self.raw
         if raw is None:
+            if height:
+                ws.row_dimensions[row].height = height
             ws._writer.write_row(self.xf, ws._values_to_row(values, row), row)
+            ws.row_dimensions.pop(row, None)
             return
         r = str(row)
-        out = [f'<row r="{r}">']
+        out = [f'<row r="{r}" ht="{height:g}" customHeight="1">' if height else f'<row r="{r}">']
         for col, v in enumerate(values, 1):
             t = type(v)
             if t is str:

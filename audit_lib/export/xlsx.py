@@ -3,7 +3,8 @@
 Every sheet gets: readable column widths, wrapped text (the workbook's default
 cell style wraps, so body cells need no per-cell style), a bold header row that is
 frozen and repeated on every printed page, a defined table whose own autofilter
-lets the reader filter and sort, and landscape A4 printing fit to the page width.
+lets the reader filter and sort, explicit row heights from the wrapped text (see
+:func:`row_height`), and landscape printing that stays legible (see :func:`print_layout`).
 Unsafe text is handled as described in :mod:`audit_lib.export.safety`.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import re
 import warnings
 from collections.abc import Iterable
@@ -31,7 +33,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from audit_lib.export.atomic import atomic_write
+from audit_lib.atomic import atomic_write
 from audit_lib.export.safety import (
     ILLEGAL_XML_RE,
     OVERFLOW_SHEET,
@@ -50,16 +52,35 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 _RISKY_FIRST = frozenset("=+-@\t\r#")
 _LONG = 16_383  # a Python string longer than this may exceed 32,767 UTF-16 units
 
-_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_FONT = "Calibri"  # the workbook's default font; a font with no name prints in a serif fallback
+_HEADER_FONT = Font(name=_FONT, sz=11, bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 _HEADER_ALIGN = Alignment(wrap_text=True, vertical="center")
-_TITLE_FONT = Font(bold=True, size=14)
-_LABEL_FONT = Font(bold=True)
+_TITLE_FONT = Font(name=_FONT, bold=True, size=14)
+_LABEL_FONT = Font(name=_FONT, sz=11, bold=True)
+# Row heights: LibreOffice and Excel do not grow a row for wrapped text on their own when
+# opening a written file, so each row gets the height its longest wrapped cell needs.
+LINE_PT = 15.0
+"""Height of one line of the default 11 pt font, in points (Excel's default row height)."""
+MAX_ROW_PT = 409.0
+"""Excel's largest row height, in points."""
+CHARS_PER_WIDTH = 1.1
+"""Characters of body text per unit of column width (widths count the default font's digits)."""
+_HEADER_CHARS_PER_WIDTH = 1.0  # bold header text is wider
+_TITLE_LINE_PT, _TITLE_CHARS_PER_WIDTH = 20.0, 0.8  # the 14 pt bold title line
+
+# Printing: landscape, margins 0.4 inch left and right.
+MIN_PRINT_SCALE = 0.6
+"""Below this scale a printed sheet is hard to read: a wider sheet goes to A3 and, if need be,
+spans several pages wide."""
+_PAPER_PT = {Worksheet.PAPERSIZE_A4: 297 / 25.4 * 72, Worksheet.PAPERSIZE_A3: 420 / 25.4 * 72}
+_SIDE_MARGINS_PT = 2 * 0.4 * 72
+
 _MARKS = {
-    "missing": (Font(bold=True, color="9C0006"), PatternFill("solid", fgColor="FFC7CE")),
-    "assumed": (Font(italic=True, color="7F6000"), PatternFill("solid", fgColor="FFF2CC")),
-    "warning": (Font(bold=True, color="833C0C"), PatternFill("solid", fgColor="FCE4D6")),
-    "info": (Font(italic=True, color="595959"), None),
+    "missing": (Font(name=_FONT, sz=11, bold=True, color="9C0006"), PatternFill("solid", fgColor="FFC7CE")),
+    "assumed": (Font(name=_FONT, sz=11, italic=True, color="7F6000"), PatternFill("solid", fgColor="FFF2CC")),
+    "warning": (Font(name=_FONT, sz=11, bold=True, color="833C0C"), PatternFill("solid", fgColor="FCE4D6")),
+    "info": (Font(name=_FONT, sz=11, italic=True, color="595959"), None),
 }
 
 
@@ -88,6 +109,113 @@ def _wrap_by_default(wb: Workbook) -> bool:
     except (AttributeError, KeyError):  # a future openpyxl without these internals: style each cell instead
         return False
     return True
+
+
+def _paragraph_lines(text: str, chars_per_line: float) -> int:
+    """Lines one paragraph wraps to, breaking between words (a longer word breaks inside)."""
+    if len(text) <= chars_per_line:
+        return 1
+    lines, used = 1, 0
+    for word in text.split(" "):
+        k = len(word)
+        if used == 0:
+            used = k
+        elif used + 1 + k <= chars_per_line:
+            used += 1 + k
+        else:
+            lines, used = lines + 1, k
+        if used > chars_per_line:
+            extra = math.ceil(used / chars_per_line) - 1
+            lines, used = lines + extra, used - extra * chars_per_line
+    return lines
+
+
+def text_lines(text: str, chars_per_line: float) -> int:
+    """Lines a wrapped cell needs: each explicit line word-wrapped at ``chars_per_line``
+    (about ``ceil(len / chars_per_line)`` for prose)."""
+    if len(text) <= chars_per_line and "\n" not in text:
+        return 1
+    return sum(_paragraph_lines(p, chars_per_line) for p in text.split("\n"))
+
+
+def _cell_text(value: Any) -> str | None:
+    t = type(value)
+    if t is str:
+        return value
+    if t is Mark:
+        return value.text
+    if value is None or t is int or t is float or t is bool:
+        return None
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def row_height(values: Iterable[Any], chars_per_line: list[float], line_pt: float = LINE_PT) -> float:
+    """Points a row needs so no wrapped cell is clipped: the most lines of any of its cells times
+    ``line_pt``, capped at Excel's 409 points (Art 30(4): the record must be readable when printed).
+
+    ``chars_per_line[i]`` is how many characters fit on one line of column ``i``.
+    """
+    lines = 1
+    for value, cpl in zip(values, chars_per_line, strict=False):  # a preamble row may be shorter
+        text = value if type(value) is str else _cell_text(value)
+        if text and (len(text) > cpl or "\n" in text):
+            n = text_lines(text, cpl)
+            if n > lines:
+                lines = n
+    return min(MAX_ROW_PT, lines * line_pt)
+
+
+def column_points(width: float) -> float:
+    """Printed width in points of a column ``width`` characters wide (7-pixel digits + 5 px padding)."""
+    return (width * 7 + 5) * 0.75
+
+
+@dataclass(frozen=True)
+class PrintLayout:
+    """How a sheet prints: paper, pages wide, the first columns repeated on each page, scale."""
+
+    paper: int
+    pages_wide: int = 1
+    title_columns: int = 0
+    scale: float = 1.0
+
+
+def _pages_wide(points: list[float], title: int, capacity: float) -> int:
+    """Pages a row of columns needs (whole columns per page, ``title`` columns repeated on each)."""
+    repeat = sum(points[:title])
+    pages, used = 1, 0.0
+    for w in points:
+        if used and used + w > capacity:
+            pages, used = pages + 1, repeat
+        used += w
+    return pages
+
+
+def print_layout(widths: list[float], id_columns: int = 0) -> PrintLayout:
+    """Legible landscape printing for columns of these widths (Art 30(4): the record is made
+    available to the supervisory authority, on paper too).
+
+    A sheet that fits one A4 page width at 60 % scale or more prints on A4, one page wide. A wider
+    sheet prints on A3, one page wide if that keeps 60 % or more; otherwise it spans as many A3
+    pages wide as keep 60 %, each page repeating the identifying first ``id_columns`` columns
+    (at least one) so every printed row can be told apart.
+    """
+    points = [column_points(w) for w in widths]
+    total = sum(points) or 1.0
+    for paper in (Worksheet.PAPERSIZE_A4, Worksheet.PAPERSIZE_A3):
+        usable = _PAPER_PT[paper] - _SIDE_MARGINS_PT
+        if usable / total >= MIN_PRINT_SCALE:
+            return PrintLayout(paper, 1, 0, min(1.0, usable / total))
+    title = max(1, min(id_columns, len(points)))
+    capacity = usable / MIN_PRINT_SCALE
+    while title > 1 and sum(points[:title]) > capacity / 3:  # repeated columns take at most a third
+        title -= 1
+    pages = _pages_wide(points, title, capacity)
+    lo, hi = MIN_PRINT_SCALE, 1.0  # the largest scale at which the same number of pages holds it
+    for _ in range(20):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if _pages_wide(points, title, usable / mid) <= pages else (lo, mid)
+    return PrintLayout(paper, pages, title, lo)
 
 
 def _header_footer_text(text: str) -> str:
@@ -179,9 +307,12 @@ class _Writer:
             dim.alignment = WRAP  # LibreOffice gives unstyled cells their column's format
         ws.freeze_panes = f"{get_column_letter(freeze_cols + 1)}{header_row + 1}"
         ws.print_title_rows = f"{header_row}:{header_row}"
+        layout = print_layout([c.width for c in sheet.columns], freeze_cols)
+        if layout.title_columns:
+            ws.print_title_cols = f"A:{get_column_letter(layout.title_columns)}"
         ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-        ws.page_setup.fitToWidth = 1
+        ws.page_setup.paperSize = layout.paper
+        ws.page_setup.fitToWidth = layout.pages_wide
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
         ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.7, bottom=0.7)
@@ -197,26 +328,35 @@ class _Writer:
         header_row = len(sheet.preamble) + (2 if sheet.preamble else 1)
         self._setup(ws, sheet, header_row, sheet.freeze_columns)
         stream = RowStream(ws, fast=self.fast)
+        widths = [c.width for c in sheet.columns]
+        cpl = [max(1.0, w * CHARS_PER_WIDTH) for w in widths]
         for i, values in enumerate(sheet.preamble, 1):
+            if i == 1:
+                height = row_height(values, [max(1.0, w * _TITLE_CHARS_PER_WIDTH) for w in widths],
+                                    _TITLE_LINE_PT)
+            else:
+                height = row_height(values, cpl)
             values = self._convert(ws, list(values), i)
             if values and isinstance(values[0], str):
                 values[0] = self._styled(ws, values[0], font=_TITLE_FONT if i == 1 else _LABEL_FONT)
-            stream.append(i, values)
+            stream.append(i, values, height)
         stream.append(header_row, [self._styled(ws, h, font=_HEADER_FONT, fill=_HEADER_FILL,
-                                                alignment=_HEADER_ALIGN) for h in sheet.headers])
+                                                alignment=_HEADER_ALIGN) for h in sheet.headers],
+                      row_height(sheet.headers, [max(1.0, w * _HEADER_CHARS_PER_WIDTH) for w in widths]))
         n = 0
         row = header_row
         ncols = len(sheet.columns)
         convert, append = self._convert, stream.append
+        sized = sheet.kind != "data"  # hidden machine-readable sheets are never printed
         for values in sheet.rows:
             n += 1
             row += 1
             if len(values) != ncols:
                 raise ValueError(f"sheet {sheet.name!r} row {n}: {len(values)} values for {ncols} columns")
-            append(row, convert(ws, list(values), row))
+            append(row, convert(ws, list(values), row), row_height(values, cpl) if sized else None)
         if n == 0 and sheet.kind == "human":
             n, row = 1, row + 1
-            append(row, convert(ws, [Mark(FILLER, "info")] + [None] * (ncols - 1), row))
+            append(row, convert(ws, [Mark(FILLER, "info")] + [None] * (ncols - 1), row), LINE_PT)
         if n:
             self._add_table(ws, sheet, header_row, row)
         if sheet.image_png:
