@@ -118,6 +118,29 @@ RegisterYamlLoader.add_implicit_resolver(
 MAX_DEPTH = 64
 """Deepest nesting of mappings and lists accepted (a register needs about 6; libyaml's
 recursive composer crashes the interpreter at some 100,000)."""
+TOO_DEEP = f"YAML nesting is deeper than {MAX_DEPTH} levels: too deep to be a register"
+
+
+def _too_deep_line(text: str) -> int | None:
+    """The line where nesting first exceeds MAX_DEPTH, read with PyYAML's pure-Python parser.
+
+    Used when libyaml refuses a document: its own nesting limit (PyYAML 6.0.4 and later)
+    can fire before ours, so we ask the parser that has no limit whether nesting is the
+    cause, instead of relying on the wording of libyaml's message. Stops at the first
+    other syntax error (None: the original error stands).
+    """
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return event.start_mark.line + 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except (yaml.YAMLError, RecursionError):
+        return None
+    return None
 
 
 def _check_events(text: str) -> None:
@@ -432,8 +455,7 @@ def _read(path: Path, kind: str, out: _Collector) -> _Source | None:
             _check_events(text)
             data = yaml.load(text, Loader=RegisterYamlLoader)
     except _TooDeep as found:
-        out.add(path, f"YAML nesting is deeper than {MAX_DEPTH} levels: too deep to be a register",
-                line=found.line)
+        out.add(path, TOO_DEEP, line=found.line)
         return None
     except _AliasFound as found:
         out.add(path, "YAML anchors and aliases (&name, *name) are not allowed in a "
@@ -441,6 +463,10 @@ def _read(path: Path, kind: str, out: _Collector) -> _Source | None:
         return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        deep = _too_deep_line(text[: mark.index + 1] if mark else text)
+        if deep is not None:
+            out.add(path, TOO_DEEP, line=deep)
+            return None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         context = getattr(exc, "context", None)
         message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")

@@ -585,6 +585,16 @@ def test_absurdly_deep_nesting_is_refused_quickly_without_crashing(register_copy
     assert issue.line == 2
 
 
+def test_deep_block_nesting_gets_the_same_message_whichever_parser_refuses(register_copy):
+    """libyaml (PyYAML >= 6.0.4) has its own depth limit for block nesting: one message either way."""
+    folder = register_copy()
+    nested = "".join("  " * i + "- \n" for i in range(1, 2000))
+    (folder / "systems.yaml").write_text("- id: deep\n  name:\n" + nested, encoding="utf-8")
+    issue = only_issue(folder)
+    assert "too deep" in issue.message
+    assert issue.line is not None and issue.line < 200
+
+
 def test_nesting_a_register_needs_is_accepted(register_copy):
     folder = register_copy()
     edit(folder, "systems.yaml", "countries: [DE]", "countries: [DE]\n  notes: " + "[" * 40 + "]" * 40)

@@ -16,13 +16,9 @@ from pydantic import BaseModel
 
 from audit_lib.load import load_register
 from audit_lib.model import Register, Sourced
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, seed_policy
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
-SEED_FILES = {
-    "mobikin": "mobikin-privacy-policy-2018.md",
-    "dearmob": "dearmob-privacy-policy-2018.md",
-}
+
 
 # Words that must occur in some recipient's name or category (case-insensitive).
 REQUIRED_PARTIES = {
@@ -77,9 +73,7 @@ def sample(sample_path: Path) -> tuple[str, Register]:
 
 @pytest.fixture
 def seed_text(sample_path: Path) -> list[str]:
-    if not SEEDS.is_dir():
-        pytest.skip(f"policy seeds folder {SEEDS} is absent: cannot check evidence against the source")
-    return policy_variants((SEEDS / SEED_FILES[sample_path.name]).read_text(encoding="utf-8"))
+    return policy_variants(seed_policy(sample_path.name))
 
 
 def test_register_loads_with_records(sample):
