@@ -17,7 +17,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Patch, PathPatch
 from matplotlib.path import Path as MplPath
 
-from audit_lib.flows import build_graph, classify_transfers, flow_view
+from audit_lib.analysis.graph import build_graph, flow_view
+from audit_lib.analysis.transfers import classify_transfers
 from audit_lib.model import Register
 from audit_lib.reference.countries import country_name
 

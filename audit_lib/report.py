@@ -7,25 +7,18 @@ after it, overriding the defaults; nbclient then executes the notebook in its ow
 folder and nbconvert renders it as self-contained HTML (figures embedded), for
 readers without Jupyter.
 
-Also here: the committed-output policy of the notebooks (:func:`clean_notebook`,
-run as ``python -m audit_lib.report --refresh notebooks/*.ipynb``) and a few small
-display helpers the notebooks use. Logic a DPO relies on lives in the library
-modules, not here (breach notification and access requests: :mod:`audit_lib.requests`).
+The display helpers the notebooks use are in :mod:`audit_lib.display`; the committed-output
+policy of the notebooks is a development tool (``tools/notebooks.py``).
 """
 
 from __future__ import annotations
 
-import argparse
 import copy
-import re
-import sys
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import pandas as pd
 
 if TYPE_CHECKING:  # nbformat is imported where used: importing it costs seconds (jsonschema), and
     from nbformat import NotebookNode  # the notebooks import this module for its display helpers
@@ -179,8 +172,8 @@ def build_report(register_path: str | Path, out_dir: str | Path,
     """
     import datetime as dt
 
-    from audit_lib.atomic import atomic_write_text
-    from audit_lib.load import load_register
+    from audit_lib.io.atomic import atomic_write_text
+    from audit_lib.io.loader import load_register
 
     register_dir = Path(register_path).resolve()
     load_register(register_dir)
@@ -203,144 +196,3 @@ def build_report(register_path: str | Path, out_dir: str | Path,
             for future in futures:
                 future.cancel()
     return written
-
-
-# --------------------------------------------------------------------------
-# Committed-output policy
-# --------------------------------------------------------------------------
-
-
-def is_checked(cell: NotebookNode) -> bool:
-    """True for a code cell nbval compares (``# NBVAL_CHECK_OUTPUT`` in its source)."""
-    return cell.cell_type == "code" and CHECK_MARK in cell.source
-
-
-def clean_notebook(nb: NotebookNode) -> NotebookNode:
-    """The notebook as committed: no outputs but the printed text of checked cells.
-
-    Execution counts are dropped, except on checked cells, numbered 1, 2, 3... in
-    order (nbval only compares a cell whose reference has an execution count); cell
-    metadata keeps only tags, notebook metadata only the python3 kernelspec and the
-    language name, so a re-run in JupyterLab leaves a clean diff once cleaned again.
-    """
-    import nbformat
-
-    nb = copy.deepcopy(nb)
-    nb.cells = [c for c in nb.cells if INJECTED_TAG not in c.get("metadata", {}).get("tags", [])]
-    nb.metadata = nbformat.from_dict({"kernelspec": dict(KERNELSPEC),
-                                      "language_info": {"name": "python"}})
-    checked = 0
-    for cell in nb.cells:
-        tags = cell.get("metadata", {}).get("tags", [])
-        cell.metadata = nbformat.from_dict({"tags": list(tags)} if tags else {})
-        cell.pop("attachments", None)
-        if cell.cell_type != "code":
-            continue
-        cell.execution_count = None
-        kept = []
-        if is_checked(cell):
-            checked += 1
-            cell.execution_count = checked
-            for out in cell.get("outputs", []):
-                if out.get("output_type") == "stream" and out.get("name") == "stdout":
-                    kept.append(nbformat.v4.new_output("stream", name="stdout", text=out.text))
-        cell.outputs = kept
-    return nb
-
-
-def refresh(path: str | Path) -> NotebookNode:
-    """Re-execute a notebook on its default parameters and save it cleaned (checked outputs kept)."""
-    import nbformat
-
-    path = Path(path)
-    nb = clean_notebook(execute_notebook(path))
-    nbformat.write(nb, path)
-    return nb
-
-
-# --------------------------------------------------------------------------
-# Display helpers for the notebooks
-# --------------------------------------------------------------------------
-
-
-def show(fig: Any) -> None:
-    """Display a matplotlib Figure as a PNG image in Jupyter (and in the HTML report).
-
-    Works whether or not pyplot was imported: registers IPython's PNG formatter
-    for Figures (what the inline backend does) and closes the figure in pyplot,
-    if pyplot tracks it, so it is not shown twice.
-    """
-    from IPython import get_ipython
-    from IPython.display import display
-
-    shell = get_ipython()
-    if shell is not None:
-        from IPython.core.pylabtools import select_figure_formats
-
-        select_figure_formats(shell, {"png"})
-    if "matplotlib.pyplot" in sys.modules:
-        sys.modules["matplotlib.pyplot"].close(fig)
-    display(fig)
-
-
-def counts_text(counts: Mapping[str, Any]) -> str:
-    """``label: value`` lines, in the given order: stable plain text for checked cells."""
-    return "\n".join(f"{label}: {value}" for label, value in counts.items())
-
-
-def value_counts_text(series: pd.Series, label: str = "") -> str:
-    """Counts of the values of a column as stable text (sorted by value, not by count)."""
-    counts = series.fillna("(none)").astype(str).value_counts().sort_index()
-    head = [f"{label}:"] if label else []
-    return "\n".join(head + [f"  {value}: {n}" for value, n in counts.items()])
-
-
-def workbook_contents(path: str | Path) -> pd.DataFrame:
-    """What an .xlsx workbook holds, read back from the file: per sheet, its data rows (rows of
-    its tables below their header row, or used rows below row 1 when it has no table), columns,
-    and the number of images."""
-    from openpyxl import load_workbook
-    from openpyxl.utils.cell import range_boundaries
-
-    book = load_workbook(path)
-    rows = []
-    for ws in book.worksheets:
-        tables = [range_boundaries(t.ref) for t in ws.tables.values()]
-        data_rows = sum(max_row - min_row for _, min_row, _, max_row in tables) if tables \
-            else max((ws.max_row or 1) - 1, 0)
-        rows.append({"sheet": ws.title, "rows": data_rows, "columns": ws.max_column or 0,
-                     "images": len(getattr(ws, "_images", []))})
-    book.close()
-    return pd.DataFrame(rows, columns=["sheet", "rows", "columns", "images"])
-
-
-def record_fields(record: Any) -> pd.Series:
-    """The filled-in fields of a register record (evidence and assumptions aside), for display."""
-    if record is None:
-        return pd.Series(dtype=object, name="not recorded")
-    data = record.model_dump(mode="json", exclude_none=True, exclude={"evidence", "assumptions"})
-    return pd.Series({k: v for k, v in data.items() if v not in ("", [], {})}, dtype=object,
-                     name=type(record).__name__)
-
-
-_NOISE = re.compile(r"0x[0-9a-f]{6,}|\d{4}-\d{2}-\d{2}|/tmp/|/home/|/work/|[A-Z]:\\\\")
-
-
-def nondeterministic(text: str) -> list[str]:
-    """Fragments of ``text`` that would make a checked output flaky: addresses, dates, paths."""
-    return _NOISE.findall(text)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m audit_lib.report --refresh NOTEBOOK...``: re-execute and clean notebooks."""
-    parser = argparse.ArgumentParser(prog="python -m audit_lib.report", description=main.__doc__)
-    parser.add_argument("--refresh", nargs="+", metavar="NOTEBOOK", required=True)
-    args = parser.parse_args(argv)
-    for name in args.refresh:
-        refresh(name)
-        print(f"refreshed {name}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

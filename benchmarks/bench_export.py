@@ -43,7 +43,7 @@ from audit_lib.export.context import build_context  # noqa: E402
 from audit_lib.export.sheet import Sheet, plain  # noqa: E402
 from audit_lib.export.workbook import TITLE, layout_sheets  # noqa: E402
 from audit_lib.export.xlsx import write_sheets  # noqa: E402
-from audit_lib.load import load_register  # noqa: E402
+from audit_lib.io.loader import load_register  # noqa: E402
 from benchmarks.synthetic import write_synthetic_register  # noqa: E402
 
 AIM_RATIO = 1.3

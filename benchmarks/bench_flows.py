@@ -34,8 +34,9 @@ import networkx as nx
 if __package__ in (None, ""):  # run as a script: make ``benchmarks`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from audit_lib.flows import build_graph, classify_transfers  # noqa: E402
-from audit_lib.load import load_register  # noqa: E402
+from audit_lib.analysis.graph import build_graph  # noqa: E402
+from audit_lib.analysis.transfers import classify_transfers  # noqa: E402
+from audit_lib.io.loader import load_register  # noqa: E402
 from benchmarks.synthetic import write_synthetic_register  # noqa: E402
 
 AIM_SECONDS = 1.0

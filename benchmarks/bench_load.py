@@ -25,7 +25,7 @@ import yaml
 if __package__ in (None, ""):  # run as a script: make ``benchmarks`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from audit_lib.load import load_register  # noqa: E402
+from audit_lib.io.loader import load_register  # noqa: E402
 from benchmarks.synthetic import write_synthetic_register  # noqa: E402
 
 AIM_SECONDS = 1.0
@@ -79,7 +79,7 @@ def peak_kb():
             return int(re.search(r"VmHWM:\\s*(\\d+)", fh.read()).group(1))
     except OSError:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-from audit_lib.load import load_register
+from audit_lib.io.loader import load_register
 before = peak_kb()
 load_register(sys.argv[1])
 print(before, peak_kb())

@@ -40,7 +40,7 @@ def minimal_path() -> Path:
 
 @pytest.fixture
 def minimal_register():
-    from audit_lib.load import load_register
+    from audit_lib.io.loader import load_register
 
     return load_register(MINIMAL)
 

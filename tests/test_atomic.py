@@ -1,4 +1,4 @@
-"""audit_lib.atomic: every output is complete or absent, and a good file survives a failed write."""
+"""audit_lib.io.atomic: every output is complete or absent, and a good file survives a failed write."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from audit_lib.atomic import atomic_folder, atomic_write, atomic_write_text
+from audit_lib.io.atomic import atomic_folder, atomic_write, atomic_write_text
 
 
 def _entries(folder: Path) -> list[str]:

@@ -12,10 +12,19 @@ import pytest
 from audit_factory import AS_OF, activity, add_activity, build, clean
 from conftest import MINIMAL, SAMPLES
 
-from audit_lib.audit import FIELDS, RULES, Finding, Severity, audit, catalogue_markdown, findings_table
+from audit_lib.audit import (
+    FIELDS,
+    LEVELS,
+    RULES,
+    Finding,
+    Severity,
+    audit,
+    catalogue_markdown,
+    findings_table,
+)
 from audit_lib.audit.catalogue import DOC_PATH
 from audit_lib.cli import main
-from audit_lib.load import load_register
+from audit_lib.io.loader import load_register
 
 # --------------------------------------------------------------------------
 # Findings and severities
@@ -23,15 +32,17 @@ from audit_lib.load import load_register
 
 
 def test_severity_order():
-    assert [s.value for s in sorted(Severity, key=lambda s: s.rank)] == ["high", "medium", "low", "info"]
+    assert [s.value for s in sorted(LEVELS, key=lambda s: s.rank)] == ["high", "medium", "low", "info"]
+    assert Severity.error.at_least("high")  # unusable input outranks every finding
     assert Severity.high.at_least("medium") and not Severity.low.at_least("medium")
     assert Severity.medium.at_least(Severity.medium)
 
 
 def test_finding_as_dict_has_the_agreed_keys():
-    f = Finding("ROPA-X001", Severity.low, "Art 1", "rec", "field", "msg", "fix")
-    assert list(f.as_dict()) == list(FIELDS) == ["code", "severity", "article", "record", "field", "message",
-                                                 "remedy"]
+    f = Finding(code="ROPA-A001", severity=Severity.low, article="Art 1", record="rec", field="field",
+                message="msg", remedy="fix")
+    assert list(FIELDS) == ["code", "severity", "article", "record", "field", "message", "remedy"]
+    assert set(FIELDS) <= set(f.as_dict())
     assert f.as_dict()["severity"] == "low"
     json.dumps(f.as_dict())  # plain data
 

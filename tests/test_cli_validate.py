@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from audit_lib.analysis.tables import summary
 from audit_lib.cli import main
-from audit_lib.tables import summary
 
 ISSUE_LINE = re.compile(
     r"^(?P<file>[^:]+\.ya?ml):(?P<line>\d+): (?P<record>\S+): (?P<field>\S+): (?P<msg>.+)$"

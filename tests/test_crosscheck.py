@@ -9,9 +9,9 @@ import pytest
 from audit_factory import activity, add_recipient, build, clean
 from conftest import MINIMAL, SAMPLES, seed_policy
 
+from audit_lib.analysis.crosscheck import CrossCheckResult, crosscheck, party_names, report, words
 from audit_lib.cli import main
-from audit_lib.crosscheck import CrossCheckResult, crosscheck, party_names, report, words
-from audit_lib.load import load_register
+from audit_lib.io.loader import load_register
 from audit_lib.model import Recipient
 from audit_lib.notice import draft_notice
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from visibility import invisible_fields, workbook_text
 
 from audit_lib.cli import main
 from audit_lib.export import write_workbook
-from audit_lib.export.visibility import invisible_fields, workbook_text
 from audit_lib.export.workbook import CONTROLLER_COLUMNS
-from audit_lib.load import load_register
+from audit_lib.io.loader import load_register
 
 ROOT = Path(__file__).resolve().parent.parent
 MINIMAL = ROOT / "tests" / "data" / "minimal"
@@ -299,14 +299,14 @@ def test_visibility_check_fails_when_a_field_is_dropped(rich, monkeypatch, tmp_p
 
 
 def test_export_survives_failing_modules(rich, monkeypatch, tmp_path):
+    import audit_lib.analysis.transfers
     import audit_lib.audit
-    import audit_lib.flows
     import audit_lib.plots
 
     def boom(*args, **kwargs):
         raise RuntimeError("module exploded")
 
-    monkeypatch.setattr(audit_lib.flows, "classify_transfers", boom)
+    monkeypatch.setattr(audit_lib.analysis.transfers, "classify_transfers", boom)
     monkeypatch.setattr(audit_lib.audit, "audit", boom)
     monkeypatch.setattr(audit_lib.plots, "flow_diagram", boom)
     register, _, _ = rich

@@ -15,7 +15,7 @@ from test_export import SAMPLES, make_rich_register
 from audit_lib.export import export, format_for, write_csv, write_json, write_workbook
 from audit_lib.export.cnil import FICHE_COLUMNS
 from audit_lib.export.ico import ICO_COLUMNS
-from audit_lib.load import load_register
+from audit_lib.io.loader import load_register
 
 
 def _rows(path: Path, sheet: str) -> list[list]:

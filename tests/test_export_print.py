@@ -17,7 +17,7 @@ from audit_lib.export.xlsx import (
     print_layout,
     write_sheets,
 )
-from audit_lib.load import load_register
+from audit_lib.io.loader import load_register
 
 A4, A3 = 9, 8
 MARGINS_PT = 2 * 0.4 * 72  # left and right

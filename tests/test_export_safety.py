@@ -10,14 +10,14 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from visibility import invisible_fields
 
 from audit_lib.export import write_csv, write_json, write_workbook
-from audit_lib.export.import_xlsx import import_xlsx
-from audit_lib.export.safety import MAX_CELL_CHARS, excel_len, split_text
 from audit_lib.export.sheet import Column, Sheet
-from audit_lib.export.visibility import invisible_fields
 from audit_lib.export.xlsx import write_sheets
-from audit_lib.load import load_register
+from audit_lib.io.cells import MAX_CELL_CHARS, excel_len, split_text
+from audit_lib.io.import_xlsx import import_xlsx
+from audit_lib.io.loader import load_register
 from audit_lib.model import Register
 
 INJECTED = {

@@ -10,18 +10,10 @@ import networkx as nx
 import pytest
 import yaml
 
-from audit_lib.flows import (
-    CONTROLLER,
-    STATUSES,
-    blast_radius,
-    build_graph,
-    classify_transfers,
-    export_graph,
-    onward_chain,
-    transfers_table,
-    where_does_category_go,
-)
-from audit_lib.load import load_register
+from audit_lib.analysis.graph import CONTROLLER, build_graph, export_graph
+from audit_lib.analysis.queries import blast_radius, onward_chain, where_does_category_go
+from audit_lib.analysis.transfers import STATUSES, classify_transfers, transfers_table
+from audit_lib.io.loader import load_register
 
 D = dt.date
 TODAY = D(2026, 11, 23)

@@ -1,4 +1,4 @@
-"""audit_lib.gcpause: the collector is off inside the block and back in its former state after."""
+"""audit_lib.io.gcpause: the collector is off inside the block and back in its former state after."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from audit_lib.gcpause import gc_paused
+from audit_lib.io.gcpause import gc_paused
 
 
 def test_pauses_and_restores_even_on_error():

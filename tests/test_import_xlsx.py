@@ -10,11 +10,11 @@ import openpyxl
 import pytest
 from test_export import MINIMAL, SAMPLES, make_rich_register
 
-import audit_lib.export.import_xlsx as imp
+import audit_lib.io.import_xlsx as imp
 from audit_lib.cli import main
 from audit_lib.export import write_workbook
-from audit_lib.export.import_xlsx import WorkbookError, import_xlsx
-from audit_lib.load import load_register
+from audit_lib.io.import_xlsx import WorkbookError, import_xlsx
+from audit_lib.io.loader import load_register
 from audit_lib.model import Register
 
 

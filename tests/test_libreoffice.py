@@ -20,8 +20,8 @@ from test_export import SAMPLES
 from test_export_safety import INJECTED, _with_activity
 
 from audit_lib.export import write_workbook
-from audit_lib.export.import_xlsx import import_xlsx
-from audit_lib.load import load_register
+from audit_lib.io.import_xlsx import import_xlsx
+from audit_lib.io.loader import load_register
 
 CSV_ALL_SHEETS = 'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1'
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-import audit_lib.load as load_module
-from audit_lib.load import RegisterError, RegisterIssue, RegisterYamlLoader, load_register
+import audit_lib.io.loader as load_module
+from audit_lib.io.loader import RegisterError, RegisterIssue, RegisterYamlLoader, load_register
 from benchmarks.synthetic import write_synthetic_register
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,17 +18,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from audit_lib.report import (
-    CHECK_MARK,
-    KERNELSPEC,
-    NOTEBOOKS,
-    PARAMETERS_TAG,
-    ROOT,
-    clean_notebook,
-    is_checked,
-    nondeterministic,
-    resolve_register,
-)
+from audit_lib.report import KERNELSPEC, NOTEBOOKS, PARAMETERS_TAG, ROOT, resolve_register
+from tools.notebooks import CHECK_MARK, clean_notebook, is_checked, nondeterministic
 
 EXPECTED = [
     "01_register_overview",

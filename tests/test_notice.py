@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from audit_lib.analysis.crosscheck import crosscheck
 from audit_lib.cli import main
-from audit_lib.load import load_register
-from audit_lib.crosscheck import crosscheck
+from audit_lib.io.loader import load_register
 from audit_lib.notice import UnknownLanguage, draft_notice, duration_text
 from audit_lib.reference.taxonomy import label
 

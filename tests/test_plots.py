@@ -12,8 +12,9 @@ import yaml
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from audit_lib.flows import build_graph, classify_transfers
-from audit_lib.load import load_register
+from audit_lib.analysis.graph import build_graph
+from audit_lib.analysis.transfers import classify_transfers
+from audit_lib.io.loader import load_register
 from audit_lib.plots import STYLE, flow_diagram, transfers_chart
 
 TODAY = dt.date(2026, 11, 23)

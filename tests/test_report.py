@@ -16,19 +16,17 @@ from openpyxl import Workbook
 from openpyxl.worksheet.table import Table
 
 from audit_lib.cli import main
+from audit_lib.display import counts_text, workbook_contents
 from audit_lib.report import (
     INJECTED_TAG,
     NOTEBOOKS,
     ROOT,
     NotebookFailed,
-    clean_notebook,
-    counts_text,
     execute_notebook,
     inject_parameters,
-    nondeterministic,
     resolve_register,
-    workbook_contents,
 )
+from tools.notebooks import clean_notebook, nondeterministic
 
 
 def _notebook(*sources: str, parameters: str | None = None) -> nbformat.NotebookNode:
@@ -200,7 +198,7 @@ def test_report_runs_every_notebook_on_another_register_with_figures(tmp_path, m
 # --------------------------------------------------------------------------
 
 BREAK_SUMMARY = """
-import audit_lib.tables as tables
+import audit_lib.analysis.tables as tables
 
 _real = tables.summary
 
@@ -215,7 +213,7 @@ tables.summary = summary
 
 @pytest.mark.timeout(300)
 def test_breaking_a_library_function_fails_the_notebook_test(tmp_path):
-    """nbval on notebook 01 with audit_lib.tables.summary off by one: the checked counts differ.
+    """nbval on notebook 01 with audit_lib.analysis.tables.summary off by one: the checked counts differ.
 
     The patch is a sitecustomize module on PYTHONPATH, so it is active in the kernel nbval
     starts; the notebook itself raises nothing, only its checked output is wrong.

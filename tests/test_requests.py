@@ -1,13 +1,12 @@
-"""audit_lib.requests: who to notify of a breach (Art 33, 34), the sub-processor chains a breach
-travels down (Art 28), and where a data subject's data is held for an access request (Art 15)."""
+"""audit_lib.analysis.breach_and_access: who to notify of a breach (Art 33, 34), the sub-processor
+chains a breach travels down (Art 28), and where a data subject's data is held for an access
+request (Art 15)."""
 
 from __future__ import annotations
 
 import pytest
 
-from audit_lib.flows import blast_radius
-from audit_lib.model import BreachProcedure, RecipientRole, Register
-from audit_lib.requests import (
+from audit_lib.analysis.breach_and_access import (
     breach_notifications,
     onward_chains,
     pick_data_subject,
@@ -15,6 +14,8 @@ from audit_lib.requests import (
     subject_data_map,
     subject_register,
 )
+from audit_lib.analysis.queries import blast_radius
+from audit_lib.model import BreachProcedure, RecipientRole, Register
 
 
 def _with(register: Register, **changes) -> Register:

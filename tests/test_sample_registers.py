@@ -14,11 +14,9 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from audit_lib.load import load_register
+from audit_lib.io.loader import load_register
 from audit_lib.model import Register, Sourced
 from tests.conftest import SAMPLES, seed_policy
-
-
 
 # Words that must occur in some recipient's name or category (case-insensitive).
 REQUIRED_PARTIES = {

@@ -7,9 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from audit_lib.load import RegisterYamlLoader, load_register
-from audit_lib.model import ProcessingActivity, Retention
-from audit_lib.tables import (
+from audit_lib.analysis.tables import (
     activities_table,
     activity_recipient_matrix,
     categories_of,
@@ -18,6 +16,8 @@ from audit_lib.tables import (
     retention_text,
     summary,
 )
+from audit_lib.io.loader import RegisterYamlLoader, load_register
+from audit_lib.model import ProcessingActivity, Retention
 from benchmarks.synthetic import write_synthetic_register
 
 

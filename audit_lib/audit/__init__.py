@@ -21,6 +21,7 @@ from audit_lib.audit import (  # noqa: F401  (importing registers the rules)
 from audit_lib.audit.catalogue import catalogue_markdown, catalogue_table
 from audit_lib.audit.core import (
     FIELDS,
+    LEVELS,
     RULES,
     AuditContext,
     Finding,
@@ -33,6 +34,6 @@ from audit_lib.audit.core import (
 )
 
 __all__ = [
-    "FIELDS", "RULES", "AuditContext", "Finding", "Rule", "Severity", "at_or_above", "audit",
+    "FIELDS", "LEVELS", "RULES", "AuditContext", "Finding", "Rule", "Severity", "at_or_above", "audit",
     "catalogue_markdown", "catalogue_table", "counts", "findings_table",
 ]

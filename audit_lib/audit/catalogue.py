@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from audit_lib.atomic import atomic_write_text
 from audit_lib.audit.core import RULES
+from audit_lib.io.atomic import atomic_write_text
 
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "audit-rules.md"
 

@@ -13,13 +13,14 @@ import datetime as dt
 import inspect
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
-from enum import Enum
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 
 import pandas as pd
 
+from audit_lib.issues import Issue as Finding
+from audit_lib.issues import Severity, Stage, declare
 from audit_lib.model import (
     ActivityStatus,
     DataCategoryRef,
@@ -41,50 +42,11 @@ from audit_lib.reference.transfers import as_date
 # --------------------------------------------------------------------------
 
 
-class Severity(str, Enum):
-    """How urgently a finding needs the DPO: high, medium, low, info (in that order)."""
-
-    high = "high"
-    medium = "medium"
-    low = "low"
-    info = "info"
-
-    @property
-    def rank(self) -> int:
-        """0 for high ... 3 for info (sort key: most severe first)."""
-        return _RANK[self.value]
-
-    def at_least(self, level: Severity | str) -> bool:
-        """True when this severity is ``level`` or more severe."""
-        return self.rank <= Severity(level).rank
-
-
-_RANK = {"high": 0, "medium": 1, "low": 2, "info": 3}
-
 FIELDS = ("code", "severity", "article", "record", "field", "message", "remedy")
+"""The columns a findings table shows (a finding is an :class:`~audit_lib.issues.Issue` with no file)."""
 
-
-@dataclass(frozen=True)
-class Finding:
-    """One gap in the register: what, where, under which article, and how to fix it."""
-
-    code: str
-    severity: Severity
-    article: str
-    record: str
-    field: str
-    message: str
-    remedy: str
-
-    def as_dict(self) -> dict[str, str]:
-        """Plain dict with the keys of :data:`FIELDS` (severity as its text value)."""
-        out = asdict(self)
-        out["severity"] = self.severity.value
-        return out
-
-    def __str__(self) -> str:
-        return f"{self.severity.value.upper()} {self.code} [{self.article}] {self.record}.{self.field}: " \
-               f"{self.message}"
+LEVELS = (Severity.high, Severity.medium, Severity.low, Severity.info)
+"""The severities a finding can have, most severe first (``error`` is for unusable input)."""
 
 
 class Hit(NamedTuple):
@@ -111,8 +73,8 @@ class Rule:
 
     def run(self, ctx: AuditContext) -> Iterator[Finding]:
         for hit in self.func(ctx):
-            yield Finding(self.code, self.severity, self.article, hit.record, hit.field, hit.message,
-                          hit.remedy or self.remedy)
+            yield Finding(code=self.code, severity=self.severity, message=hit.message, article=self.article,
+                          record=hit.record, field=hit.field, remedy=hit.remedy or self.remedy)
 
 
 RULES: dict[str, Rule] = {}
@@ -125,6 +87,7 @@ def rule(code: str, severity: Severity | str, article: str, title: str, remedy: 
     def decorate(func: Callable[[AuditContext], Iterable[Hit]]):
         if code in RULES:
             raise ValueError(f"duplicate audit rule code {code}")
+        declare(code, Stage.audit, severity, title, article=article, remedy=remedy)
         doc = inspect.getdoc(func) or title
         checks = " ".join(doc.split("\n\n")[0].split())
         topic = func.__module__.rsplit(".", 1)[-1]
@@ -287,7 +250,7 @@ class AuditContext:
     @cached_property
     def transfers(self) -> list[Any]:
         """Transfers out of the EEA, classified by :func:`audit_lib.flows.classify_transfers`."""
-        from audit_lib.flows import classify_transfers
+        from audit_lib.analysis.transfers import classify_transfers
 
         return classify_transfers(self.register, as_of=self.as_of)
 
@@ -321,9 +284,15 @@ def audit(register: Register, as_of: dt.date | str | None = None,
     return sorted(findings, key=sort_key)
 
 
+def finding_row(f: Finding) -> dict[str, str]:
+    """A finding as a plain dict with the keys of :data:`FIELDS` (for tables, CSV and JSON)."""
+    data = f.as_dict()
+    return {key: data[key] for key in FIELDS}
+
+
 def findings_table(findings: Iterable[Finding]) -> pd.DataFrame:
     """Findings as a DataFrame (columns :data:`FIELDS`), most severe first."""
-    rows = [f.as_dict() for f in sorted(findings, key=sort_key)]
+    rows = [finding_row(f) for f in sorted(findings, key=sort_key)]
     return pd.DataFrame(rows, columns=list(FIELDS))
 
 
@@ -334,7 +303,7 @@ def at_or_above(findings: Iterable[Finding], level: Severity | str) -> list[Find
 
 def counts(findings: Iterable[Finding]) -> dict[str, int]:
     """Number of findings per severity, every severity present (zero when none)."""
-    out = {s.value: 0 for s in Severity}
+    out = {s.value: 0 for s in LEVELS}
     for f in findings:
         out[f.severity.value] += 1
     return out

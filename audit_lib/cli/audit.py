@@ -57,13 +57,14 @@ def _table(findings, org_name: str, as_of: dt.date) -> str:
 
 def _csv(findings) -> str:
     from audit_lib.audit import FIELDS
-    from audit_lib.export.safety import csv_text
+    from audit_lib.audit.core import finding_row
+    from audit_lib.io.cells import csv_text
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(FIELDS)
     for f in findings:
-        writer.writerow([csv_text(v) for v in f.as_dict().values()])
+        writer.writerow([csv_text(v) for v in finding_row(f).values()])
     return buffer.getvalue()
 
 
@@ -75,6 +76,7 @@ def _rules() -> str:
 
 def run(args: argparse.Namespace) -> int:
     from audit_lib.audit import at_or_above, audit
+    from audit_lib.audit.core import finding_row
 
     if args.list_rules:
         sys.stdout.write(_rules())
@@ -85,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     as_of = args.as_of or dt.date.today()
     findings = audit(register, as_of=as_of)
     if args.format == "json":
-        print_json([f.as_dict() for f in findings])
+        print_json([finding_row(f) for f in findings])
     elif args.format == "csv":
         sys.stdout.write(_csv(findings))
     else:

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from audit_lib.load import RegisterError, load_register
+from audit_lib.io.loader import RegisterError, load_register
 from audit_lib.model import Register
 
 TABLE_FORMATS = ("table", "json", "csv")

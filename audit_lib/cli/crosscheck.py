@@ -41,7 +41,7 @@ def _read(path: Path) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from audit_lib.crosscheck import crosscheck, report
+    from audit_lib.analysis.crosscheck import crosscheck, report
 
     policy = Path(args.policy)
     text = _read(policy)

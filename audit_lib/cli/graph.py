@@ -56,11 +56,11 @@ def run(args: argparse.Namespace) -> int:
     register = load_or_exit(args.path)
     try:
         if fmt in {"graphml", "json"}:
-            from audit_lib.flows import build_graph, export_graph
+            from audit_lib.analysis.graph import build_graph, export_graph
 
             export_graph(build_graph(register, args.as_of), target, fmt)  # atomic itself
         else:
-            from audit_lib.atomic import atomic_write
+            from audit_lib.io.atomic import atomic_write
             from audit_lib.plots import flow_diagram
 
             fig = flow_diagram(register, args.as_of)

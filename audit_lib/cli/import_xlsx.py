@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from audit_lib.cli.common import CliExit, exit_with_issues, plural
-from audit_lib.export.import_xlsx import WorkbookError, import_xlsx
+from audit_lib.io.import_xlsx import WorkbookError, import_xlsx
 
 
 def register(sub: argparse._SubParsersAction) -> None:

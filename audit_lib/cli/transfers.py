@@ -6,8 +6,8 @@ import argparse
 import datetime as dt
 import sys
 
+from audit_lib.analysis.transfers import classify_transfers, transfers_table
 from audit_lib.cli.common import TABLE_FORMATS, add_as_of, add_path, load_or_exit, print_json
-from audit_lib.flows import classify_transfers, transfers_table
 from audit_lib.reference.transfers import AS_OF
 
 TABLE_COLUMNS = ["exporter", "importer", "country", "mechanism", "article", "status"]

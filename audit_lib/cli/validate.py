@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from audit_lib.analysis.tables import summary
 from audit_lib.cli.common import add_path, load_or_exit
-from audit_lib.tables import summary
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -3,7 +3,7 @@
 ``write_workbook(register, path, layout="standard", as_of=None)`` writes the .xlsx;
 ``write_csv`` and ``write_json`` write the same sheets for other tools;
 ``export(register, path, layout, fmt, as_of)`` picks one by format.
-``audit_lib.export.import_xlsx.import_xlsx`` reads a standard workbook back into YAML.
+``audit_lib.io.import_xlsx.import_xlsx`` reads a standard workbook back into YAML.
 Every output is written atomically (temporary file, then rename).
 """
 

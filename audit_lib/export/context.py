@@ -124,7 +124,7 @@ def _draw(register: Register, as_of: dt.date | None) -> tuple[bytes | None, str 
 
 def _transfers(register: Register, as_of: dt.date | None) -> tuple[list[Any] | None, str | None]:
     try:
-        from audit_lib.flows import classify_transfers
+        from audit_lib.analysis.transfers import classify_transfers
     except ImportError as exc:
         return None, f"Transfers not classified: audit_lib.flows is not available ({exc})."
     try:
@@ -136,10 +136,11 @@ def _transfers(register: Register, as_of: dt.date | None) -> tuple[list[Any] | N
 def _findings(register: Register, as_of: dt.date | None) -> tuple[list[dict[str, str]], str | None]:
     try:
         from audit_lib.audit import audit
+        from audit_lib.audit.core import finding_row
     except ImportError as exc:
         return [], f"Audit not run: audit_lib.audit is not available ({exc})."
     try:
-        return [dict(f.as_dict(), source="audit") for f in audit(register, as_of)], None
+        return [dict(finding_row(f), source="audit") for f in audit(register, as_of)], None
     except Exception as exc:
         return [], f"The audit could not run ({_error(exc)})."
 

@@ -22,11 +22,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from audit_lib.atomic import atomic_folder, atomic_write
 from audit_lib.export.context import ExportContext, build_context
-from audit_lib.export.safety import csv_text
 from audit_lib.export.sheet import Sheet, plain
 from audit_lib.export.workbook import LAYOUTS, layout_sheets
+from audit_lib.io.atomic import atomic_folder, atomic_write
+from audit_lib.io.cells import csv_text
 from audit_lib.model import Register
 
 FORMAT_VERSION = 1

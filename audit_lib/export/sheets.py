@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from audit_lib.analysis.tables import categories_of
 from audit_lib.export.context import ExportContext
 from audit_lib.export.render import (
     BOOL_LABELS,
@@ -35,7 +36,6 @@ from audit_lib.export.text import (
     yes_no,
 )
 from audit_lib.model import Recipient, RecipientRole, Register
-from audit_lib.tables import categories_of
 
 RECIPIENT_COLUMNS = [
     Column("Recipient id", 16, "", "Stable identifier of the recipient."),

@@ -2,7 +2,7 @@
 
 openpyxl's write-only mode builds an XML element object per cell and serialises it;
 for a 10,000-activity register that is most of the export's time. Plain cells (text
-already checked by :mod:`audit_lib.export.safety`, numbers, true/false) are written
+already checked by :mod:`audit_lib.io.cells`, numbers, true/false) are written
 here as the same ``<c>`` markup openpyxl writes (inline strings, escaped, with
 ``xml:space="preserve"`` when needed); styled cells still go through openpyxl. When
 the XML writer in use is not the standard-library one this relies on (lxml

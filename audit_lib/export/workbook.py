@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from audit_lib.analysis.tables import summary
 from audit_lib.export.context import ExportContext, activity_gaps, build_context, organisation_gap
-from audit_lib.export.records import data_sheets
 from audit_lib.export.render import (
     BOOL_LABELS,
     assumption_cell,
@@ -67,8 +67,8 @@ from audit_lib.export.text import (
     yes_no,
 )
 from audit_lib.export.xlsx import WriteReport, write_sheets
+from audit_lib.io.datasheets import data_sheets
 from audit_lib.model import ProcessingActivity, ProcessorActivity, RecipientRole, Register
-from audit_lib.tables import summary
 
 LAYOUTS = ("standard", "ico", "cnil")
 

@@ -5,7 +5,7 @@ cell style wraps, so body cells need no per-cell style), a bold header row that 
 frozen and repeated on every printed page, a defined table whose own autofilter
 lets the reader filter and sort, explicit row heights from the wrapped text (see
 :func:`row_height`), and landscape printing that stays legible (see :func:`print_layout`).
-Unsafe text is handled as described in :mod:`audit_lib.export.safety`.
+Unsafe text is handled as described in :mod:`audit_lib.io.cells`.
 """
 
 from __future__ import annotations
@@ -33,8 +33,10 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from audit_lib.atomic import atomic_write
-from audit_lib.export.safety import (
+from audit_lib.export.sheet import Column, Mark, Sheet
+from audit_lib.export.stream import RowStream
+from audit_lib.io.atomic import atomic_write
+from audit_lib.io.cells import (
     ILLEGAL_XML_RE,
     OVERFLOW_SHEET,
     continued_marker,
@@ -42,8 +44,6 @@ from audit_lib.export.safety import (
     formula_like,
     split_for_cell,
 )
-from audit_lib.export.sheet import Column, Mark, Sheet
-from audit_lib.export.stream import RowStream
 
 NOTES_SHEET = "Export notes"
 FILLER = "None recorded"

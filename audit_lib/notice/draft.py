@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from audit_lib.atomic import atomic_write_text
-from audit_lib.flows import classify_transfers
+from audit_lib.analysis.transfers import classify_transfers
+from audit_lib.io.atomic import atomic_write_text
 from audit_lib.model import (
     ActivityStatus,
     Contact,

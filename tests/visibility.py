@@ -17,10 +17,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from audit_lib.export.import_xlsx import join_overflow, open_workbook, read_overflow, sheet_rows
-from audit_lib.export.records import PREFIX
 from audit_lib.export.render import BOOL_LABELS
-from audit_lib.export.safety import escape_illegal
+from audit_lib.io.cells import escape_illegal
+from audit_lib.io.datasheets import PREFIX
+from audit_lib.io.import_xlsx import join_overflow, open_workbook, read_overflow, sheet_rows
 from audit_lib.model import Register
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+")

@@ -6,7 +6,7 @@ only after its size, its uncompressed size and its compression ratio are checked
 Records come from the machine-readable ``data.*`` sheets (one column per field);
 text continued on the Overflow sheet is joined again. Each record is validated and
 every problem is reported with its sheet and cell. The YAML is written to a temporary
-folder, loaded with :func:`audit_lib.load.load_register`, and only then moved into
+folder, loaded with :func:`audit_lib.io.loader.load_register`, and only then moved into
 place (Art 30(3): the record is kept in writing; no half-written register).
 
 Edits made to the human sheets are not imported (they are generated from the
@@ -29,8 +29,10 @@ import yaml
 from openpyxl.utils import get_column_letter
 from pydantic import BaseModel, ValidationError
 
-from audit_lib.atomic import atomic_folder
-from audit_lib.export.records import (
+from audit_lib.export.xlsx import FILLER
+from audit_lib.io.atomic import atomic_folder
+from audit_lib.io.cells import MARKER_RE, OVERFLOW_SHEET, escape_illegal
+from audit_lib.io.datasheets import (
     DATA_TABLES,
     META_SHEET,
     DataTable,
@@ -38,9 +40,7 @@ from audit_lib.export.records import (
     decode_cell,
     field_kinds,
 )
-from audit_lib.export.safety import MARKER_RE, OVERFLOW_SHEET, escape_illegal
-from audit_lib.export.xlsx import FILLER
-from audit_lib.load import RegisterError, load_register
+from audit_lib.io.loader import RegisterError, load_register
 from audit_lib.model import Register
 
 MAX_FILE_BYTES = 256 * 2**20

@@ -14,7 +14,8 @@ import datetime as dt
 
 import pandas as pd
 
-from audit_lib.flows import CONTROLLER, BlastRadius, build_graph, flow_view, onward_chain
+from audit_lib.analysis.graph import CONTROLLER, build_graph, flow_view
+from audit_lib.analysis.queries import BlastRadius, onward_chain
 from audit_lib.model import Register
 
 # --------------------------------------------------------------------------

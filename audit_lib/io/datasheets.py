@@ -24,8 +24,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from audit_lib.export.safety import ILLEGAL_XML_RE
 from audit_lib.export.sheet import Column, Sheet
+from audit_lib.io.cells import ILLEGAL_XML_RE
 from audit_lib.model import (
     BreachProcedure,
     ChildrenPolicy,

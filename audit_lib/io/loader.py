@@ -30,7 +30,7 @@ from yaml.events import (
 )
 from yaml.nodes import ScalarNode
 
-from audit_lib.gcpause import gc_paused
+from audit_lib.io.gcpause import gc_paused
 from audit_lib.model import (
     TAXONOMY_WORDS,
     Commitments,

@@ -1,0 +1,1 @@
+"""Record of processing activities (GDPR Art 30): load, validate, analyse, audit and export."""

@@ -1,0 +1,1 @@
+"""What the register implies: tables, the data-flow graph, transfers, queries, cross-checks."""
