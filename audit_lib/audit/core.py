@@ -201,9 +201,11 @@ def listing(items, limit: int = 5) -> str:
 class AuditContext:
     """A register plus the indexes rules share, built once per audit."""
 
-    def __init__(self, register: Register, as_of: dt.date | str | None = None):
+    def __init__(self, register: Register, as_of: dt.date | str | None = None, review: Any = None):
         self.register = register
         self.as_of = as_date(as_of)
+        self.review = review
+        """The :class:`audit_lib.review.Review` whose graph and transfers the rules share (or None)."""
         self.organisation = register.organisation
         self.recipients: dict[str, Recipient] = {r.id: r for r in register.recipients}
         self.activities = [a for a in register.activities if a.status is not ActivityStatus.retired]
@@ -250,6 +252,8 @@ class AuditContext:
     @cached_property
     def transfers(self) -> list[Any]:
         """Transfers out of the EEA, classified by :func:`audit_lib.flows.classify_transfers`."""
+        if self.review is not None:
+            return self.review.transfers
         from audit_lib.analysis.transfers import classify_transfers
 
         return classify_transfers(self.register, as_of=self.as_of)
@@ -270,13 +274,13 @@ def sort_key(f: Finding) -> tuple:
 
 
 def audit(register: Register, as_of: dt.date | str | None = None,
-          rules: Iterable[str] | None = None) -> list[Finding]:
+          rules: Iterable[str] | None = None, review: Any = None) -> list[Finding]:
     """Run every rule (or the codes in ``rules``) on ``register``; all findings, most severe first.
 
     ``as_of`` (default today) dates the review-age rules and the transfer
     classification, so an old register is judged by the law of its day.
     """
-    ctx = AuditContext(register, as_of)
+    ctx = AuditContext(register, as_of, review=review)
     selected = RULES.values() if rules is None else [RULES[c] for c in rules]
     findings: list[Finding] = []
     for entry in selected:
