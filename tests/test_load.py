@@ -12,7 +12,10 @@ import pytest
 import yaml
 
 import audit_lib.io.loader as load_module
-from audit_lib.io.loader import RegisterError, RegisterIssue, RegisterYamlLoader, load_register
+import audit_lib.io.yaml_reader as yaml_reader
+from audit_lib.io.loader import RegisterError, load_register
+from audit_lib.io.yaml_reader import RegisterYamlLoader
+from audit_lib.issues import Issue
 from benchmarks.synthetic import write_synthetic_register
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,14 +24,14 @@ MINIMAL = ROOT / "tests" / "data" / "minimal"
 # -- helpers --------------------------------------------------------------------------------------
 
 
-def issues_of(path: Path) -> list[RegisterIssue]:
+def issues_of(path: Path) -> list[Issue]:
     with pytest.raises(RegisterError) as exc:
         load_register(path)
     assert exc.value.issues, "a RegisterError must carry at least one issue"
     return exc.value.issues
 
 
-def only_issue(path: Path) -> RegisterIssue:
+def only_issue(path: Path) -> Issue:
     issues = issues_of(path)
     assert len(issues) == 1, "\n".join(map(str, issues))
     return issues[0]
@@ -144,9 +147,10 @@ def test_a_valid_register_of_several_mb_loads(big_register):
 
 
 def test_issue_text_is_file_line_record_field_message():
-    issue = RegisterIssue("ropa/x/activities.yaml", "unknown field", 12, "orders", "colour")
+    issue = Issue.of("ROPA-V002", "unknown field", file="ropa/x/activities.yaml", line=12, record="orders",
+                     field="colour")
     assert str(issue) == "ropa/x/activities.yaml:12: orders: colour: unknown field"
-    assert str(RegisterIssue("f.yaml", "bad")) == "f.yaml: -: -: bad"
+    assert str(Issue.of("ROPA-V007", "bad", file="f.yaml")) == "f.yaml: -: -: bad"
 
 
 def test_every_problem_in_every_file_is_reported_in_one_pass(register_copy):
@@ -236,7 +240,7 @@ empty:
 
 
 def test_fast_reader_builds_exactly_what_pyyaml_builds():
-    fast, duplicates = load_module._fast_load(SCALARS)
+    fast, duplicates = yaml_reader._fast_load(SCALARS)
     slow = yaml.load(SCALARS, Loader=RegisterYamlLoader)
     assert repr(fast) == repr(slow)  # repr: 1 == True == 1.0 would hide a type change
     assert duplicates == []
@@ -247,7 +251,7 @@ def test_fast_reader_matches_pyyaml_on_the_test_and_sample_registers():
     paths = [*MINIMAL.glob("*.yaml"), *(ROOT / "ropa").rglob("*.yaml")]
     for path in paths:
         text = path.read_text(encoding="utf-8")
-        assert repr(load_module._fast_load(text)[0]) == repr(yaml.load(text, Loader=RegisterYamlLoader))
+        assert repr(yaml_reader._fast_load(text)[0]) == repr(yaml.load(text, Loader=RegisterYamlLoader))
 
 
 BILLION_LAUGHS = """\

@@ -1,352 +1,125 @@
 """Read a register folder (``ropa/<organisation>/``) into a validated :class:`Register`.
 
-All problems are collected in one pass and each names the file, the line where
-YAML gives one, the record id and the field, in words a DPO understands.
-Nothing the user wrote is silently dropped: unknown files and unknown keys are
-errors. A register written in YAML 1.1 style keeps ``NO`` (Norway) as text.
+All problems are collected in one pass; each is an :class:`~audit_lib.issues.Issue` of
+severity error with a stable ``ROPA-V`` code, naming the file, the line where YAML gives
+one, the record id and the field, in words a DPO understands. Nothing the user wrote is
+silently dropped: unknown files and unknown keys are errors. Reading one file's text as
+YAML is :mod:`audit_lib.io.yaml_reader`; this module finds the files, validates them
+against the model and checks the references between records.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
-import yaml
 from pydantic import BaseModel, ValidationError
-from yaml.events import (
-    AliasEvent,
-    DocumentStartEvent,
-    MappingEndEvent,
-    MappingStartEvent,
-    ScalarEvent,
-    SequenceEndEvent,
-    SequenceStartEvent,
-    StreamEndEvent,
-)
-from yaml.nodes import ScalarNode
 
 from audit_lib.io.gcpause import gc_paused
-from audit_lib.model import (
-    TAXONOMY_WORDS,
-    Commitments,
-    Organisation,
-    ProcessingActivity,
-    ProcessorActivity,
-    Recipient,
-    RecipientRole,
-    Register,
-    SecurityMeasure,
-    System,
-    Taxonomy,
+from audit_lib.io.yaml_reader import (  # noqa: F401  (RegisterYamlLoader: re-exported for readers of the format)
+    DUPLICATE_KEY,
+    RegisterYamlLoader,
+    YamlProblem,
+    duplicate_key_message,
+    line_map,
+    read_yaml,
+    shown,
 )
+from audit_lib.issues import Issue, Severity, Stage, declare
+from audit_lib.model import TAXONOMY_WORDS, ProcessingActivity, RecipientRole, Register, Taxonomy
+from audit_lib.model.catalogue import BY_KIND, FILES, kinds_in, references
 from audit_lib.reference.taxonomy import default_keys
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 """Files above this size are refused with a message, not read (protects memory)."""
-
-# kind -> (model, is a list of records, Register attribute)
-KINDS: dict[str, tuple[type[BaseModel], bool, str]] = {
-    "organisation": (Organisation, False, "organisation"),
-    "activities": (ProcessingActivity, True, "activities"),
-    "recipients": (Recipient, True, "recipients"),
-    "security": (SecurityMeasure, True, "security_measures"),
-    "systems": (System, True, "systems"),
-    "processor_activities": (ProcessorActivity, True, "processor_activities"),
-    "commitments": (Commitments, False, "commitments"),
-    "taxonomy": (Taxonomy, False, "taxonomy"),
-}
 SUFFIXES = (".yaml", ".yml")
-# target word used in messages -> KINDS key of the records it names
-_TARGET_KINDS = {"activity": "activities", "recipient": "recipients", "security measure": "security",
-                 "system": "systems"}
 
 
 # --------------------------------------------------------------------------
-# Errors
+# The codes of load problems (ROPA-V001, V012-V014 are the YAML reader's)
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RegisterIssue:
-    """One problem found in a register: where it is and what is wrong."""
+def _code(code: str, title: str, remedy: str = "", article: str = "") -> str:
+    return declare(code, Stage.load, Severity.error, title, article=article, remedy=remedy).code
 
-    file: str
-    message: str
-    line: int | None = None
-    record: str | None = None
-    field: str | None = None
 
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.record or '-'}: {self.field or '-'}: {self.message}"
+UNKNOWN_FIELD = _code("ROPA-V002", "unknown field", "Check the spelling against the register format.")
+DUPLICATE_ID = _code("ROPA-V003", "duplicate record id", "Give each record of a kind its own id.")
+DANGLING = _code("ROPA-V004", "reference to an unknown record id",
+                 "Use the id of a record defined in the register, or define the record.")
+COUNTRY = _code("ROPA-V005", "not an ISO 3166-1 alpha-2 country code",
+                "Write the two-letter code (GB, not UK; \"NO\" in quotes for Norway).")
+MISSING = _code("ROPA-V006", "required field missing", "Fill in the field.")
+INVALID = _code("ROPA-V007", "invalid value", "Write a value of the kind the message names.")
+UNREADABLE = _code("ROPA-V008", "file cannot be read as register text",
+                   "Save the file as UTF-8 text, under the size limit (split big files into a folder).")
+UNKNOWN_FILE = _code("ROPA-V009", "unknown register file",
+                     "Rename the file to one of the register file names, or move it out of the folder.")
+FOLDER = _code("ROPA-V010", "register folder missing, empty or without organisation.yaml",
+               "Give the register folder (e.g. ropa/mobikin) holding organisation.yaml.", "Art 30(1)(a)")
+SHAPE = _code("ROPA-V011", "file or record of the wrong shape",
+              "A list file holds a list of records ('- id: ...'); other files a mapping of fields.")
+TAXONOMY = _code("ROPA-V015", "own taxonomy entry does not extend a known key",
+                 "Give a known parent_key and a fides_key starting with it.")
+NOT_COLLECTED = _code("ROPA-V016", "category disclosed to a recipient but not collected by the activity",
+                      "Add the category to the activity's data_categories, or remove it from the recipient.",
+                      "Art 30(1)(c)-(d)")
+CHAIN = _code("ROPA-V017", "sub-processor chain is inconsistent",
+              "Only processors engage sub-processors, and a chain must not loop.", "Art 28(2)")
 
 
 class RegisterError(Exception):
-    """Raised by :func:`load_register` with every problem found."""
+    """Raised by :func:`load_register` with every problem found (``issues``: a list of Issue)."""
 
-    def __init__(self, issues: list[RegisterIssue]):
+    def __init__(self, issues: list[Issue]):
         self.issues = issues
         super().__init__("\n".join(str(i) for i in issues))
-
-
-# --------------------------------------------------------------------------
-# YAML reading: C speed, YAML 1.2 booleans, no aliases
-# --------------------------------------------------------------------------
-
-_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class RegisterYamlLoader(_Base):  # type: ignore[misc, valid-type]
-    """Safe loader where only true/false are booleans (``NO`` stays Norway)."""
-
-
-RegisterYamlLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-RegisterYamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
-
-MAX_DEPTH = 64
-"""Deepest nesting of mappings and lists accepted (a register needs about 6; libyaml's
-recursive composer crashes the interpreter at some 100,000)."""
-TOO_DEEP = f"YAML nesting is deeper than {MAX_DEPTH} levels: too deep to be a register"
-
-
-def _too_deep_line(text: str) -> int | None:
-    """The line where nesting first exceeds MAX_DEPTH, read with PyYAML's pure-Python parser.
-
-    Used when libyaml refuses a document: its own nesting limit (PyYAML 6.0.4 and later)
-    can fire before ours, so we ask the parser that has no limit whether nesting is the
-    cause, instead of relying on the wording of libyaml's message. Stops at the first
-    other syntax error (None: the original error stands).
-    """
-    depth = 0
-    try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    return event.start_mark.line + 1
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-    except (yaml.YAMLError, RecursionError):
-        return None
-    return None
-
-
-def _check_events(text: str) -> None:
-    """Raise _AliasFound or _TooDeep for the first anchor, alias or over-deep nesting."""
-    depth = 0
-    for event in yaml.parse(text, Loader=RegisterYamlLoader):
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise _AliasFound(event.start_mark.line + 1)
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise _TooDeep(event.start_mark.line + 1)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
-
-
-_STR_TAG = "tag:yaml.org,2002:str"
-_PLAIN_TAGS = {
-    MappingStartEvent: (None, "!", "tag:yaml.org,2002:map"),
-    SequenceStartEvent: (None, "!", "tag:yaml.org,2002:seq"),
-}
-# First characters a plain scalar must start with to be anything but text (int, date, null...).
-_RESOLVED_FIRSTS = frozenset(k for k, v in RegisterYamlLoader.yaml_implicit_resolvers.items() if k and v)
-_NO_KEY = object()
-
-
-class _Fallback(Exception):
-    """The document uses a YAML feature the fast reader leaves to PyYAML (tags, merge keys...)."""
-
-
-class _Refused(Exception):
-    """The text is valid YAML but refused before it is built; ``line`` says where."""
-
-    def __init__(self, line: int):
-        super().__init__(line)
-        self.line = line
-
-
-class _AliasFound(_Refused):
-    """An anchor or alias (the billion-laughs attack needs them)."""
-
-
-class _TooDeep(_Refused):
-    """Nesting deeper than MAX_DEPTH."""
-
-
-def _fast_load(text: str) -> tuple[Any, list[tuple[int, Any]]]:
-    """Build the document straight from libyaml's events; return (data, duplicate keys).
-
-    Gives the same values as ``yaml.load(text, Loader=RegisterYamlLoader)`` (the same
-    resolver and constructors, memoised) at about twice the speed. Stops at the first
-    anchor or alias (_AliasFound, before anything is expanded) and at nesting deeper
-    than MAX_DEPTH (_TooDeep); reports every key repeated in one mapping as
-    (line, key), which PyYAML would silently overwrite. Raises _Fallback for anything
-    unusual (explicit tags, merge keys, several documents, collection keys) so the
-    caller can use PyYAML's own loader.
-    """
-    loader = RegisterYamlLoader(text)
-    get_event = loader.get_event
-    firsts = _RESOLVED_FIRSTS
-    resolved: dict[str, Any] = {}
-    stack: list[Any] = []
-    keys: list[Any] = []
-    duplicates: list[tuple[int, Any]] = []
-    root: Any = None
-    documents = 0
-    try:
-        while True:
-            event = get_event()
-            cls = event.__class__
-            if cls is ScalarEvent:
-                if event.anchor is not None:
-                    raise _AliasFound(event.start_mark.line + 1)
-                obj = event.value
-                tag = event.tag
-                if tag is None or tag == "!":
-                    if event.implicit[0] and (not obj or obj[0] in firsts):
-                        obj = _resolve_plain(loader, obj, resolved)
-                elif tag != _STR_TAG:
-                    raise _Fallback
-                container = False
-            elif cls is MappingStartEvent or cls is SequenceStartEvent:
-                if event.anchor is not None:
-                    raise _AliasFound(event.start_mark.line + 1)
-                if event.tag not in _PLAIN_TAGS[cls]:
-                    raise _Fallback
-                if len(stack) >= MAX_DEPTH:
-                    raise _TooDeep(event.start_mark.line + 1)
-                obj = {} if cls is MappingStartEvent else []
-                container = True
-            elif cls is MappingEndEvent or cls is SequenceEndEvent:
-                stack.pop()
-                keys.pop()
-                continue
-            elif cls is AliasEvent:
-                raise _AliasFound(event.start_mark.line + 1)
-            elif cls is DocumentStartEvent:
-                documents += 1
-                if documents > 1:
-                    raise _Fallback  # PyYAML says "expected a single document" with its line
-                continue
-            elif cls is StreamEndEvent:
-                break
-            else:
-                continue
-            if not stack:
-                root = obj
-            elif stack[-1].__class__ is list:
-                stack[-1].append(obj)
-            elif keys[-1] is _NO_KEY:
-                if container:
-                    raise _Fallback  # a mapping or list as a key: PyYAML reports it
-                if obj in stack[-1]:
-                    duplicates.append((event.start_mark.line + 1, obj))
-                keys[-1] = obj
-                continue
-            else:
-                stack[-1][keys[-1]] = obj
-                keys[-1] = _NO_KEY
-            if container:
-                stack.append(obj)
-                keys.append(_NO_KEY)
-    finally:
-        loader.dispose()
-    return root, duplicates
-
-
-def _resolve_plain(loader: Any, value: str, memo: dict[str, Any]) -> Any:
-    """The Python value of a plain scalar, exactly as RegisterYamlLoader would build it."""
-    try:
-        return memo[value]
-    except KeyError:
-        pass
-    tag = loader.resolve(ScalarNode, value, (True, False))
-    obj = value
-    if tag != _STR_TAG:
-        constructor = loader.yaml_constructors.get(tag)
-        if constructor is None or tag.endswith((":merge", ":value")):
-            raise _Fallback
-        obj = constructor(loader, ScalarNode(tag, value))
-    memo[value] = obj
-    return obj
-
-
-def _line_map(text: str) -> dict[tuple, int]:
-    """Map each path in the YAML document (keys and list indexes) to its 1-based line."""
-    lines: dict[tuple, int] = {}
-    try:
-        root = yaml.compose(text, Loader=RegisterYamlLoader)
-    except yaml.YAMLError:
-        return lines
-    stack: list[tuple[tuple, Any]] = [((), root)]
-    while stack:
-        path, node = stack.pop()
-        if node is None:
-            continue
-        lines.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                child = (*path, key.value)
-                lines[child] = key.start_mark.line + 1
-                stack.append((child, value))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(((*path, i), item) for i, item in enumerate(node.value))
-    return lines
 
 
 # --------------------------------------------------------------------------
 # Messages in a DPO's words
 # --------------------------------------------------------------------------
 
-
-def _shown(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+_COUNTRY_FIELDS = frozenset({"country", "countries", "transfer_countries"})
 
 
-def _friendly(err: dict[str, Any]) -> str:
+def _friendly(err: dict[str, Any]) -> tuple[str, str]:
+    """(code, message) for one pydantic validation error."""
     kind = err["type"]
     ctx = err.get("ctx") or {}
-    got = f" (got {_shown(err.get('input'))})" if "input" in err else ""
+    got = f" (got {shown(err.get('input'))})" if "input" in err else ""
     if kind == "missing":
-        return "required field is missing"
+        return MISSING, "required field is missing"
     if kind == "extra_forbidden":
-        return "unknown field: not part of the register format (check the spelling)"
+        return UNKNOWN_FIELD, "unknown field: not part of the register format (check the spelling)"
     if kind == "enum":
-        return f"must be one of: {ctx.get('expected', '')}{got}"
+        return INVALID, f"must be one of: {ctx.get('expected', '')}{got}"
     if kind in {"string_type"}:
-        return f"must be text{got}"
+        return INVALID, f"must be text{got}"
     if kind in {"int_type", "int_parsing", "int_from_float"}:
-        return f"must be a whole number{got}"
+        return INVALID, f"must be a whole number{got}"
     if kind in {"bool_type", "bool_parsing"}:
-        return f"must be true or false{got}"
+        return INVALID, f"must be true or false{got}"
     if kind.startswith("date") or kind.startswith("datetime"):
-        return f"must be a date written YYYY-MM-DD{got}"
+        return INVALID, f"must be a date written YYYY-MM-DD{got}"
     if kind in {"list_type", "tuple_type"}:
-        return f"must be a list{got}"
+        return INVALID, f"must be a list{got}"
     if kind in {"model_type", "dict_type", "model_attributes_type"}:
-        return f"must be a mapping of fields{got}"
+        return INVALID, f"must be a mapping of fields{got}"
     if kind == "too_short":
-        return "must not be empty"
+        return INVALID, "must not be empty"
     if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
-        return err["msg"].lower() + got
+        return INVALID, err["msg"].lower() + got
     if kind in {"value_error", "assertion_error"}:
-        return err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
-    return err["msg"] + got
+        names = [p for p in err["loc"] if isinstance(p, str)]
+        code = COUNTRY if names and names[-1] in _COUNTRY_FIELDS else INVALID
+        return code, err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    return INVALID, err["msg"] + got
 
 
 def _field_name(loc: Iterable[Any]) -> str:
@@ -354,6 +127,42 @@ def _field_name(loc: Iterable[Any]) -> str:
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
+
+
+def _what(kind: str) -> str:
+    """How a message names one record of ``kind`` (the catalogue's label, without its article)."""
+    return BY_KIND[kind].label.split(" (")[0]
+
+
+# --------------------------------------------------------------------------
+# Register files: derived from the record catalogue
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """One register file: its name without suffix, the model of its content, list or mapping."""
+
+    name: str
+    model: type[BaseModel]
+    many: bool
+    attribute: str
+    """The :class:`Register` attribute it fills."""
+
+
+def _file_kinds() -> dict[str, FileKind]:
+    out = {}
+    for file, model in FILES.items():
+        kinds = kinds_in(file)
+        top = kinds[0].attribute[0]
+        many = len(kinds) == 1 and kinds[0].many and len(kinds[0].attribute) == 1
+        out[file.removesuffix(".yaml")] = FileKind(file.removesuffix(".yaml"), model, many, top)
+    return out
+
+
+KINDS: dict[str, FileKind] = _file_kinds()
+"""Each register file by name (``activities``): its model, whether it is a list, its Register attribute."""
+_ALIASES = {"organization": "organisation", "security_measures": "security"}
 
 
 # --------------------------------------------------------------------------
@@ -372,7 +181,7 @@ class _Source:
 
     def line(self, path: tuple) -> int | None:
         if self._lines is None:
-            self._lines = _line_map(self.text)
+            self._lines = line_map(self.text)
         full = (*self.prefix, *path)
         while full:
             if full in self._lines:
@@ -383,9 +192,9 @@ class _Source:
 
 class _Collector:
     def __init__(self) -> None:
-        self.issues: list[RegisterIssue] = []
+        self.issues: list[Issue] = []
 
-    def add(self, src: _Source | Path | str, message: str, *, path: tuple = (),
+    def add(self, code: str, src: _Source | Path | str, message: str, *, path: tuple = (),
             record: str | None = None, field: str | None = None,
             line: int | None = None) -> None:
         if isinstance(src, _Source):
@@ -393,15 +202,15 @@ class _Collector:
             line = line or src.line(path)
         else:
             file = str(src)
-        self.issues.append(RegisterIssue(file, message, line, record, field))
+        self.issues.append(Issue.of(code, message, file=file, line=line, record=record or "",
+                                    field=field or ""))
 
 
 def _kind_of(path: Path, folder: Path) -> str | None:
     rel = path.relative_to(folder)
     name = rel.parts[0]
     stem = name.rsplit(".", 1)[0] if len(rel.parts) == 1 else name
-    aliases = {"organization": "organisation", "security_measures": "security"}
-    stem = aliases.get(stem, stem)
+    stem = _ALIASES.get(stem, stem)
     return stem if stem in KINDS else None
 
 
@@ -414,10 +223,10 @@ def _discover(folder: Path, out: _Collector) -> list[tuple[Path, str]]:
         if any(p.startswith(".") for p in rel.parts):
             continue
         kind = _kind_of(path, folder)
-        if kind is None or (len(rel.parts) > 1 and not KINDS[kind][1]) or len(rel.parts) > 2:
+        if kind is None or (len(rel.parts) > 1 and not KINDS[kind].many) or len(rel.parts) > 2:
             expected = ", ".join(f"{k}.yaml" for k in KINDS)
-            out.add(path, f"unknown register file: expected one of {expected} "
-                          "(or a folder activities/, recipients/ ... of list files)")
+            out.add(UNKNOWN_FILE, path, f"unknown register file: expected one of {expected} "
+                                        "(or a folder activities/, recipients/ ... of list files)")
             continue
         found.append((path, kind))
     return found
@@ -432,52 +241,28 @@ def _size(n: int) -> str:
 def _read(path: Path, kind: str, out: _Collector) -> _Source | None:
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        out.add(path, f"file is {_size(size)}, over the {_size(MAX_FILE_BYTES)} limit "
-                      "for one register file: split it (e.g. activities/ folder of files)")
+        out.add(UNREADABLE, path, f"file is {_size(size)}, over the {_size(MAX_FILE_BYTES)} limit "
+                                  "for one register file: split it (e.g. activities/ folder of files)")
         return None
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        out.add(path, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
-                      "save the file as UTF-8", line=line)
+        out.add(UNREADABLE, path, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+                                  "save the file as UTF-8", line=line)
         return None
     if "\x00" in text:
-        out.add(path, "file contains NUL bytes: it is not a text file",
+        out.add(UNREADABLE, path, "file contains NUL bytes: it is not a text file",
                 line=text[: text.index("\x00")].count("\n") + 1)
         return None
-    duplicates: list[tuple[int, Any]] = []
     try:
-        try:
-            data, duplicates = _fast_load(text)
-        except _Fallback:
-            _check_events(text)
-            data = yaml.load(text, Loader=RegisterYamlLoader)
-    except _TooDeep as found:
-        out.add(path, TOO_DEEP, line=found.line)
-        return None
-    except _AliasFound as found:
-        out.add(path, "YAML anchors and aliases (&name, *name) are not allowed in a "
-                      "register: write each record out in full", line=found.line)
-        return None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        deep = _too_deep_line(text[: mark.index + 1] if mark else text)
-        if deep is not None:
-            out.add(path, TOO_DEEP, line=deep)
-            return None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        context = getattr(exc, "context", None)
-        message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
-        out.add(path, message, line=mark.line + 1 if mark else None)
-        return None
-    except RecursionError:
-        out.add(path, "YAML nesting is too deep to be a register")
+        data, duplicates = read_yaml(text)
+    except YamlProblem as problem:
+        out.add(problem.code, path, problem.message, line=problem.line)
         return None
     for line, key in duplicates:
-        out.add(path, f"key {_shown(key)} appears twice in the same mapping: YAML would keep only "
-                      "the last value and silently drop the first", line=line, field=str(key))
+        out.add(DUPLICATE_KEY, path, duplicate_key_message(key), line=line, field=str(key))
     return _Source(path, kind, text, data)
 
 
@@ -491,12 +276,12 @@ def _records(src: _Source, out: _Collector) -> list[tuple[int, dict]] | None:
         if data is None:
             return []
     if not isinstance(data, list):
-        out.add(src, f"must be a list of {src.kind} records (each starting with '- id: ...')")
+        out.add(SHAPE, src, f"must be a list of {src.kind} records (each starting with '- id: ...')")
         return None
     result = []
     for i, item in enumerate(data):
         if not isinstance(item, dict):
-            out.add(src, f"record #{i + 1} must be a mapping of fields, got {_shown(item)}",
+            out.add(SHAPE, src, f"record #{i + 1} must be a mapping of fields, got {shown(item)}",
                     path=(i,), record=f"#{i + 1}")
             continue
         result.append((i, item))
@@ -515,8 +300,8 @@ def _validate(model: type[BaseModel], data: Any, src: _Source, path: tuple, reco
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
             loc = tuple(err["loc"])
-            out.add(src, _friendly(err), path=(*path, *loc), record=record,
-                    field=_field_name(loc) or None)
+            code, message = _friendly(err)
+            out.add(code, src, message, path=(*path, *loc), record=record, field=_field_name(loc) or None)
         return None
 
 
@@ -533,41 +318,12 @@ def _check_ids(records: list[_Record], what: str, out: _Collector) -> dict[str, 
     for rec in records:
         if rec.id in seen:
             first = seen[rec.id]
-            out.add(rec.src, f"duplicate {what} id (first defined in {first.src.path}:"
-                             f"{first.src.line(first.path)})",
+            out.add(DUPLICATE_ID, rec.src, f"duplicate {what} id (first defined in {first.src.path}:"
+                                           f"{first.src.line(first.path)})",
                     path=(*rec.path, "id"), record=rec.id, field="id")
         else:
             seen[rec.id] = rec
     return seen
-
-
-def _refs(rec: _Record) -> Iterator[tuple[tuple, str, str]]:
-    """(path, target kind, id) of every cross-reference in a record."""
-    obj = rec.obj
-    if isinstance(obj, ProcessingActivity):
-        for i, link in enumerate(obj.recipients):
-            yield ("recipients", i), "recipient", link.recipient
-        for i, mid in enumerate(obj.security_measures):
-            yield ("security_measures", i), "security measure", mid
-        for i, sid in enumerate(obj.systems):
-            yield ("systems", i), "system", sid
-        for i, source in enumerate(obj.sources):
-            if source.party:
-                yield ("sources", i, "party"), "recipient", source.party
-    elif isinstance(obj, Recipient):
-        if obj.parent:
-            yield ("parent",), "recipient", obj.parent
-    elif isinstance(obj, System):
-        if obj.hosted_by:
-            yield ("hosted_by",), "recipient", obj.hosted_by
-    elif isinstance(obj, SecurityMeasure):
-        for i, rid in enumerate(obj.applies_to):
-            yield ("applies_to", i), "recipient", rid
-    elif isinstance(obj, ProcessorActivity):
-        for i, rid in enumerate(obj.sub_processors):
-            yield ("sub_processors", i), "recipient", rid
-        for i, mid in enumerate(obj.security_measures):
-            yield ("security_measures", i), "security measure", mid
 
 
 def _vocabulary(taxonomy: Taxonomy | None, out: _Collector, src: _Source | None
@@ -578,11 +334,11 @@ def _vocabulary(taxonomy: Taxonomy | None, out: _Collector, src: _Source | None
     for kind in keys:
         for i, ext in enumerate(getattr(taxonomy, kind)):
             if ext.parent_key not in keys[kind]:
-                out.add(src, f"parent_key '{ext.parent_key}' is not a known "
-                             f"{TAXONOMY_WORDS[kind]}", path=(kind, i, "parent_key"),
+                out.add(TAXONOMY, src, f"parent_key '{ext.parent_key}' is not a known "
+                                       f"{TAXONOMY_WORDS[kind]}", path=(kind, i, "parent_key"),
                         record=ext.fides_key, field="parent_key")
             elif not ext.fides_key.startswith(ext.parent_key + "."):
-                out.add(src, f"fides_key must start with its parent_key '{ext.parent_key}.'",
+                out.add(TAXONOMY, src, f"fides_key must start with its parent_key '{ext.parent_key}.'",
                         path=(kind, i, "fides_key"), record=ext.fides_key, field="fides_key")
             else:
                 keys[kind].add(ext.fides_key)
@@ -590,14 +346,15 @@ def _vocabulary(taxonomy: Taxonomy | None, out: _Collector, src: _Source | None
 
 
 def _check_activity_links(rec: _Record, out: _Collector) -> None:
-    """A recipient or retention rule may only name categories the activity collects."""
+    """A recipient may only be disclosed categories the activity collects (Art 30(1)(c)-(d))."""
     act: ProcessingActivity = rec.obj
     collected = set(act.data_category_keys)
     for i, link in enumerate(act.recipients):
         for j, ref in enumerate(link.data_categories):
             if ref.key not in collected and not any(ref.key.startswith(c + ".") for c in collected):
-                out.add(rec.src, f"'{ref.key}' is disclosed to {link.recipient} but is not among "
-                                 "the activity's data_categories",
+                out.add(NOT_COLLECTED, rec.src,
+                        f"'{ref.key}' is disclosed to {link.recipient} but is not among "
+                        "the activity's data_categories",
                         path=(*rec.path, "recipients", i, "data_categories", j), record=rec.id,
                         field=f"recipients[{i}].data_categories[{j}]")
 
@@ -609,13 +366,13 @@ def _check_parents(recipients: dict[str, _Record], out: _Collector) -> None:
     )
     for cycle in nx.simple_cycles(graph):
         rec = recipients[cycle[0]]
-        out.add(rec.src, "sub-processor chain loops back on itself: " + " -> ".join(cycle + cycle[:1]),
+        out.add(CHAIN, rec.src, "sub-processor chain loops back on itself: " + " -> ".join(cycle + cycle[:1]),
                 path=(*rec.path, "parent"), record=rec.id, field="parent")
     for rid, rec in recipients.items():
         parent = recipients.get(rec.obj.parent) if rec.obj.parent else None
         if parent and parent.obj.role not in (RecipientRole.processor, RecipientRole.sub_processor):
-            out.add(rec.src, f"parent '{parent.id}' is a {parent.obj.role.value}, not a "
-                             "processor: only processors engage sub-processors (Art 28(2))",
+            out.add(CHAIN, rec.src, f"parent '{parent.id}' is a {parent.obj.role.value}, not a "
+                                    "processor: only processors engage sub-processors (Art 28(2))",
                     path=(*rec.path, "parent"), record=rid, field="parent")
 
 
@@ -628,35 +385,60 @@ def _hash(sources: list[_Source], folder: Path) -> str:
     return digest.hexdigest()
 
 
+def _folder_error(folder: Path, message: str) -> RegisterError:
+    return RegisterError([Issue.of(FOLDER, message, file=str(folder))])
+
+
 def load_register(path: str | Path) -> Register:
     """Load and validate the register in folder ``path``; raise RegisterError listing every problem."""
     with gc_paused():
         return _load_register(Path(path))
 
 
+def _in_file_records(src: _Source, obj: Any) -> list[tuple[Any, tuple, str]]:
+    """(record, path in the file, record id) of the catalogued records inside a single-record file."""
+    out = []
+    for kind in kinds_in(f"{src.kind}.yaml"):
+        inner = kind.attribute[1:]
+        value = obj
+        for name in inner:
+            value = getattr(value, name, None)
+        if value is None:
+            continue
+        if kind.many:
+            out.extend((r, (*inner, i), kind.key(r, i)) for i, r in enumerate(value))
+        else:
+            out.append((value, inner, kind.path(value) if inner else _record_name(src.kind, value)))
+    return out
+
+
+def _record_name(kind: str, obj: Any) -> str:
+    """How a single-record file's record is named in messages (the organisation by its name)."""
+    return str(getattr(obj, "name", None) or kind) if kind == "organisation" else kind
+
+
 def _load_register(folder: Path) -> Register:
     out = _Collector()
     if not folder.exists():
-        raise RegisterError([RegisterIssue(str(folder), "register folder not found")])
+        raise _folder_error(folder, "register folder not found")
     if not folder.is_dir():
-        raise RegisterError([RegisterIssue(str(folder), "not a folder: give the register folder "
-                                                        "(e.g. ropa/mobikin), not a file")])
+        raise _folder_error(folder, "not a folder: give the register folder (e.g. ropa/mobikin), not a file")
     files = _discover(folder, out)
     if not files and not out.issues:
-        raise RegisterError([RegisterIssue(str(folder), "empty folder: no register files "
-                                                        "(organisation.yaml, activities.yaml, ...)")])
+        raise _folder_error(folder, "empty folder: no register files "
+                                    "(organisation.yaml, activities.yaml, ...)")
     sources = [s for s in (_read(p, kind, out) for p, kind in files) if s is not None]
     # A reference to a record that is there but invalid, or to any record of a kind whose
     # file could not be read, is not reported again as "unknown id": the cause already is.
     read = {s.path for s in sources}
     unreadable = {kind for p, kind in files if p not in read}
-    invalid_ids: dict[str, set[str]] = {k: set() for k, (_, many, _) in KINDS.items() if many}
+    lists: dict[str, list[_Record]] = {k: [] for k, f in KINDS.items() if f.many}
+    invalid_ids: dict[str, set[str]] = {k: set() for k in lists}
     if not any(kind == "organisation" for _, kind in files):
-        out.add(folder / "organisation.yaml", "missing: every register needs organisation.yaml "
-                                              "naming the controller (Art 30(1)(a))")
+        out.add(FOLDER, folder / "organisation.yaml", "missing: every register needs organisation.yaml "
+                                                      "naming the controller (Art 30(1)(a))")
 
     singles: dict[str, Any] = {}
-    lists: dict[str, list[_Record]] = {k: [] for k, (_, many, _) in KINDS.items() if many}
     single_src: dict[str, _Source] = {}
     context: dict[str, Any] = {}
     # The taxonomy goes first: its extensions widen the vocabulary the others are checked against.
@@ -664,75 +446,57 @@ def _load_register(folder: Path) -> Register:
         if src.kind != "taxonomy" and "vocabulary" not in context:
             context["vocabulary"] = _vocabulary(singles.get("taxonomy"), out,
                                                 single_src.get("taxonomy"))
-        model, many, _ = KINDS[src.kind]
-        if many:
+        file_kind = KINDS[src.kind]
+        if file_kind.many:
             records = _records(src, out)
             if records is None:
                 unreadable.add(src.kind)
                 continue
             for i, item in records:
                 rid = _record_id(i, item)
-                obj = _validate(model, item, src, (i,), rid, out, context)
+                obj = _validate(file_kind.model, item, src, (i,), rid, out, context)
                 if obj is not None:
                     lists[src.kind].append(_Record(obj, src, (i,), str(obj.id)))
                 elif item.get("id") is not None:
                     invalid_ids[src.kind].add(rid)
         else:
             if src.kind in single_src:
-                out.add(src, f"{src.kind} is defined twice (also in {single_src[src.kind].path})")
+                out.add(SHAPE, src, f"{src.kind} is defined twice (also in {single_src[src.kind].path})")
                 continue
             single_src[src.kind] = src
             data = src.data if src.data is not None else {}
             if not isinstance(data, dict):
-                out.add(src, f"must be a mapping of {src.kind} fields, got {_shown(data)}")
+                out.add(SHAPE, src, f"must be a mapping of {src.kind} fields, got {shown(data)}")
                 continue
             record = str(data.get("name") or src.kind) if src.kind == "organisation" else src.kind
-            obj = _validate(model, data, src, (), record, out, context)
+            obj = _validate(file_kind.model, data, src, (), record, out, context)
             if obj is not None:
                 singles[src.kind] = obj
 
-    index = {
-        "activity": _check_ids(lists["activities"], "activity", out),
-        "recipient": _check_ids(lists["recipients"], "recipient", out),
-        "security measure": _check_ids(lists["security"], "security measure", out),
-        "system": _check_ids(lists["systems"], "system", out),
-    }
-    _check_ids(lists["processor_activities"], "processor activity", out)
+    index = {kind: _check_ids(records, _what(kind), out) for kind, records in lists.items()}
 
-    def unknown(target: str, ref: str) -> bool:
-        kind = _TARGET_KINDS[target]
-        return ref not in index[target] and ref not in invalid_ids[kind] and kind not in unreadable
+    def check_references(record: Any, src: _Source, path: tuple, rid: str) -> None:
+        for rpath, target, ref in references(record):
+            if ref in index[target] or ref in invalid_ids[target] or target in unreadable:
+                continue
+            known = ", ".join(sorted(index[target])[:8]) or "none defined"
+            field = _field_name(rpath) or None
+            out.add(DANGLING, src, f"unknown {_what(target)} id '{ref}' (known: {known})",
+                    path=(*path, *rpath), record=rid, field=field)
 
     for records in lists.values():
         for rec in records:
-            for rpath, target, ref in _refs(rec):
-                if unknown(target, ref):
-                    known = ", ".join(sorted(index[target])[:8]) or "none defined"
-                    out.add(rec.src, f"unknown {target} id '{ref}' (known: {known})",
-                            path=(*rec.path, *rpath), record=rec.id, field=_field_name(rpath))
+            check_references(rec.obj, rec.src, rec.path, rec.id)
             if isinstance(rec.obj, ProcessingActivity):
                 _check_activity_links(rec, out)
-    _check_parents(index["recipient"], out)
-    commitments = singles.get("commitments")
-    if commitments is not None:
-        src = single_src["commitments"]
-        for i, cookie in enumerate(commitments.cookies):
-            if cookie.provider and unknown("recipient", cookie.provider):
-                out.add(src, f"unknown recipient id '{cookie.provider}'",
-                        path=("cookies", i, "provider"), record=cookie.id, field="provider")
+    for kind, obj in singles.items():
+        for record, path, rid in _in_file_records(single_src[kind], obj):
+            check_references(record, single_src[kind], path, rid)
+    _check_parents(index["recipients"], out)
 
     if out.issues:
         raise RegisterError(sorted(out.issues, key=lambda i: (i.file, i.line or 0)))
-    return Register(
-        organisation=singles["organisation"],
-        activities=[r.obj for r in lists["activities"]],
-        recipients=[r.obj for r in lists["recipients"]],
-        security_measures=[r.obj for r in lists["security"]],
-        systems=[r.obj for r in lists["systems"]],
-        processor_activities=[r.obj for r in lists["processor_activities"]],
-        commitments=singles.get("commitments") or Commitments(),
-        taxonomy=singles.get("taxonomy") or Taxonomy(),
-        source_path=str(folder),
-        source_hash=_hash(sources, folder),
-    )
-
+    values: dict[str, Any] = {KINDS[name].attribute: [r.obj for r in records]
+                              for name, records in lists.items()}
+    values.update({KINDS[name].attribute: obj for name, obj in singles.items()})
+    return Register(**values, source_path=str(folder), source_hash=_hash(sources, folder))

@@ -9,8 +9,11 @@ export and the audit walk registers through this table instead of listing kinds 
 
 from __future__ import annotations
 
+import types
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -25,6 +28,7 @@ from audit_lib.model.records import (
     ProcessingActivity,
     ProcessorActivity,
     Recipient,
+    Ref,
     Register,
     RightCommitment,
     SecurityMeasure,
@@ -100,11 +104,11 @@ CATALOGUE: tuple[RecordKind, ...] = (
     RecordKind("other_commitments", OtherCommitment, ("commitments", "other"), "commitments.yaml", None,
                "other commitment"),
     RecordKind("taxonomy_categories", TaxonomyExtension, ("taxonomy", "data_categories"), "taxonomy.yaml",
-               "key", "data category (own taxonomy)"),
-    RecordKind("taxonomy_uses", TaxonomyExtension, ("taxonomy", "data_uses"), "taxonomy.yaml", "key",
+               "fides_key", "data category (own taxonomy)"),
+    RecordKind("taxonomy_uses", TaxonomyExtension, ("taxonomy", "data_uses"), "taxonomy.yaml", "fides_key",
                "data use (own taxonomy)"),
-    RecordKind("taxonomy_subjects", TaxonomyExtension, ("taxonomy", "data_subjects"), "taxonomy.yaml", "key",
-               "data subject (own taxonomy)"),
+    RecordKind("taxonomy_subjects", TaxonomyExtension, ("taxonomy", "data_subjects"), "taxonomy.yaml",
+               "fides_key", "data subject (own taxonomy)"),
 )
 """Every kind of record, in the order the register, the workbook and reports list them."""
 
@@ -133,3 +137,70 @@ def walk(register: Register) -> Iterator[tuple[RecordKind, Any, str]]:
     for kind in CATALOGUE:
         for index, record in enumerate(kind.records(register)):
             yield kind, record, kind.path(record, index)
+
+
+# --------------------------------------------------------------------------
+# Typed references: fields annotated with Ref (records.RecipientId ...)
+# --------------------------------------------------------------------------
+
+
+def _unwrap(annotation: Any) -> tuple[Ref | None, bool, type[BaseModel] | None]:
+    """(reference mark, is a list, nested model) of a field annotation."""
+    many = False
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                return None, many, None
+            annotation = args[0]
+        elif origin is list:
+            many = True
+            annotation = typing.get_args(annotation)[0]
+        elif origin is typing.Annotated:
+            mark = next((m for m in annotation.__metadata__ if isinstance(m, Ref)), None)
+            if mark is not None:
+                return mark, many, None
+            annotation = typing.get_args(annotation)[0]
+        else:
+            break
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return None, many, annotation
+    return None, many, None
+
+
+@cache
+def _reference_fields(model: type[BaseModel]) -> tuple[tuple[str, Ref | None, bool, type | None], ...]:
+    """(field, mark, is a list, nested model) for the fields of ``model`` that hold or may hold references."""
+    out = []
+    for name, info in model.model_fields.items():
+        mark = next((m for m in info.metadata if isinstance(m, Ref)), None)
+        many = False
+        nested = None
+        if mark is None:
+            mark, many, nested = _unwrap(info.annotation)
+        if nested is not None and nested is not model and not _reference_fields(nested):
+            nested = None
+        if mark is not None or nested is not None:
+            out.append((name, mark, many, nested))
+    return tuple(out)
+
+
+def references(record: BaseModel) -> Iterator[tuple[tuple, str, str]]:
+    """(path inside the record, target kind, id) of every typed reference, nested records included.
+
+    The path is of field names and list positions (``("sources", 0, "party")``); a
+    reference marked ``whole`` is reported at the record holding it.
+    """
+    for name, mark, many, _ in _reference_fields(type(record)):
+        value = getattr(record, name)
+        if value is None:
+            continue
+        items = enumerate(value) if many else ((None, value),)
+        for index, item in items:
+            path = (name,) if index is None else (name, index)
+            if mark is not None:
+                yield (() if mark.whole else path), mark.kind, item
+            else:
+                for inner, kind, ref in references(item):
+                    yield (*path, *inner), kind, ref

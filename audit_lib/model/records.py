@@ -178,6 +178,33 @@ class ActivityStatus(str, Enum):
 
 CountryCode = Annotated[str, BeforeValidator(normalise_country)]
 
+
+class Ref:
+    """Marks a field as the id of another record (``Annotated[str, Ref("recipients")]``).
+
+    ``kind`` is the record catalogue's kind of the target (:mod:`audit_lib.model.catalogue`);
+    ``whole`` says the holding record is written as that id alone (``- payments``), so a
+    dangling id is reported at the holding record. The loader checks every reference
+    with one walk over these marks (as fideslang types its ``FidesKey`` references).
+    """
+
+    __slots__ = ("kind", "whole")
+
+    def __init__(self, kind: str, whole: bool = False):
+        self.kind = kind
+        self.whole = whole
+
+    def __repr__(self) -> str:
+        return f"Ref({self.kind!r})"
+
+
+RecipientId = Annotated[str, Ref("recipients")]
+"""The id of a recipient (``recipients.yaml``)."""
+SecurityMeasureId = Annotated[str, Ref("security")]
+"""The id of a security measure (``security.yaml``)."""
+SystemId = Annotated[str, Ref("systems")]
+"""The id of a system (``systems.yaml``)."""
+
 _ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$")
 
 
@@ -370,7 +397,7 @@ class SecurityMeasure(Sourced):
     name: str
     type: str = Field(description="technical or organisational")
     description: str | None = None
-    applies_to: list[str] = Field(
+    applies_to: list[RecipientId] = Field(
         default_factory=list, description="Recipient ids that operate this measure, if not us."
     )
 
@@ -447,7 +474,7 @@ class Recipient(Sourced):
     name: str = Field(description="Legal entity name, or a placeholder for a category.")
     role: RecipientRole
     category: str | None = Field(default=None, description="e.g. payment processing, hosting")
-    parent: str | None = Field(default=None, description="For a sub-processor: the processor id.")
+    parent: RecipientId | None = Field(default=None, description="For a sub-processor: the processor id.")
     countries: list[CountryCode] = Field(default_factory=list)
     address: str | None = None
     contact: Contact | None = None
@@ -481,7 +508,7 @@ class System(Sourced):
     id: str
     name: str
     description: str | None = None
-    hosted_by: str | None = Field(default=None, description="Recipient id of the host, if any.")
+    hosted_by: RecipientId | None = Field(default=None, description="Recipient id of the host, if any.")
     countries: list[CountryCode] = Field(default_factory=list)
 
 
@@ -493,7 +520,7 @@ class System(Sourced):
 class RecipientLink(RopaModel):
     """A recipient of an activity, optionally limited to some of its data categories."""
 
-    recipient: str
+    recipient: Annotated[str, Ref("recipients", whole=True)]
     data_categories: list[DataCategoryRef] = Field(default_factory=list)
     purpose: str | None = None
 
@@ -545,7 +572,7 @@ class DataSource(Sourced):
 
     type: SourceType
     description: str | None = None
-    party: str | None = Field(default=None, description="Recipient id of the source, if a party.")
+    party: RecipientId | None = Field(default=None, description="Recipient id of the source, if a party.")
 
 
 class Dpia(RopaModel):
@@ -582,9 +609,9 @@ class ProcessingActivity(Sourced):
     recipients: Annotated[list[RecipientLink], BeforeValidator(_as_list)] = Field(
         default_factory=list
     )
-    systems: list[str] = Field(default_factory=list)
+    systems: list[SystemId] = Field(default_factory=list)
     retention: list[Retention] = Field(default_factory=list)
-    security_measures: list[str] = Field(default_factory=list)
+    security_measures: list[SecurityMeasureId] = Field(default_factory=list)
     children_data: bool | None = None
     age_verification: str | None = None
     automated_decision_making: str | None = None
@@ -618,10 +645,10 @@ class ProcessorActivity(Sourced):
     controller_representative: Contact | None = None
     categories_of_processing: list[str] = Field(min_length=1)
     data_categories: list[DataCategoryRef] = Field(default_factory=list)
-    sub_processors: list[str] = Field(default_factory=list)
+    sub_processors: list[RecipientId] = Field(default_factory=list)
     transfer_countries: list[CountryCode] = Field(default_factory=list)
     transfer_mechanisms: list[TransferMechanism] = Field(default_factory=list)
-    security_measures: list[str] = Field(default_factory=list)
+    security_measures: list[SecurityMeasureId] = Field(default_factory=list)
     last_reviewed: dt.date | None = None
 
 
@@ -664,7 +691,7 @@ class CookieUse(Sourced):
 
     id: str
     name: str
-    provider: str | None = Field(default=None, description="Recipient id setting it, if a party.")
+    provider: RecipientId | None = Field(default=None, description="Recipient id setting it, if a party.")
     purpose: str
     type: str = Field(description="strictly_necessary, preferences, analytics or marketing")
     consent_required: bool | None = Field(
