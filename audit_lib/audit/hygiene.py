@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit_lib.audit.core import ORGANISATION, AuditContext, Hit, rule
+from audit_lib.audit.core import AuditContext, Hit, rule
 from audit_lib.model import RecipientRole, Sourced
+from audit_lib.model.catalogue import CATALOGUE
 
 
 def _used_recipients(ctx: AuditContext) -> set[str]:
@@ -76,50 +77,32 @@ def placeholder(ctx: AuditContext) -> Iterator[Hit]:
 
 
 def _assumed(record: Sourced, prefix: str = "") -> Iterator[tuple[str, str]]:
+    """(field, statement) of the assumptions to confirm in a record and in the records nested in it."""
     for x in record.assumptions:
         if x.to_confirm:
             yield prefix + x.field, x.statement
+    for name in type(record).model_fields:
+        value = getattr(record, name)
+        if isinstance(value, Sourced):
+            yield from _assumed(value, f"{prefix}{name}.")
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, Sourced):
+                    yield from _assumed(item, f"{prefix}{name}[{i}].")
 
 
 def _sourced_records(ctx: AuditContext) -> Iterator[tuple[str, str, list[tuple[str, str]]]]:
-    """(record id, what it is, [(field, statement)]) of every record and its assumptions."""
-    reg = ctx.register
-    yield ORGANISATION, f"organisation {reg.organisation.name}", list(_assumed(reg.organisation))
-    for a in ctx.activities:
-        items = list(_assumed(a))
-        if not items and not any(r.assumptions for r in a.retention) \
-                and not any(s.assumptions for s in a.sources):
-            continue
-        for i, r in enumerate(a.retention):
-            items.extend(_assumed(r, f"retention[{i}]."))
-        for i, s in enumerate(a.sources):
-            items.extend(_assumed(s, f"sources[{i}]."))
-        yield a.id, f"activity {a.name}", items
-    for r in reg.recipients:
-        items = list(_assumed(r))
-        for i, m in enumerate(r.transfer_mechanisms):
-            items.extend(_assumed(m, f"transfer_mechanisms[{i}]."))
-        yield r.id, f"recipient {r.name}", items
-    for rec in reg.security_measures:
-        yield rec.id, f"security measure {rec.name}", list(_assumed(rec))
-    for rec in reg.systems:
-        yield rec.id, f"system {rec.name}", list(_assumed(rec))
-    for p in reg.processor_activities:
-        items = list(_assumed(p))
-        for i, m in enumerate(p.transfer_mechanisms):
-            items.extend(_assumed(m, f"transfer_mechanisms[{i}]."))
-        yield p.id, f"processor activity {p.name}", items
-    com = reg.commitments
-    for c in com.rights:
-        yield f"commitments.rights.{c.right.value}", f"right {c.right.value}", list(_assumed(c))
-    if com.breach_procedure:
-        yield "commitments.breach_procedure", "breach procedure", list(_assumed(com.breach_procedure))
-    if com.children:
-        yield "commitments.children", "children policy", list(_assumed(com.children))
-    for c in com.cookies:
-        yield f"commitments.cookies.{c.id}", f"cookie {c.name}", list(_assumed(c))
-    for i, c in enumerate(com.other):
-        yield f"commitments.other[{i}]", f"commitment on {c.topic}", list(_assumed(c))
+    """(record, what it is, [(field, statement)]) of every record of the catalogue and its assumptions.
+
+    Retired activities are left out (no remedy is due for them).
+    """
+    in_force = {id(a) for a in ctx.activities}
+    for kind in CATALOGUE:
+        for i, record in enumerate(kind.records(ctx.register)):
+            if not isinstance(record, Sourced) or (kind.kind == "activities" and id(record) not in in_force):
+                continue
+            name = getattr(record, "name", None) or getattr(record, "topic", None) or kind.key(record, i)
+            yield kind.ref(record, i), f"{kind.word} {name}", list(_assumed(record))
 
 
 @rule("ROPA-H004", "info", "Art 5(2)", "Assumptions still to confirm",

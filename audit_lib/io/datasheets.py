@@ -26,63 +26,44 @@ from pydantic import BaseModel
 
 from audit_lib.export.sheet import Column, Sheet
 from audit_lib.io.cells import ILLEGAL_XML_RE
-from audit_lib.model import (
-    BreachProcedure,
-    ChildrenPolicy,
-    CookieUse,
-    Organisation,
-    OtherCommitment,
-    ProcessingActivity,
-    ProcessorActivity,
-    Recipient,
-    Register,
-    RightCommitment,
-    SecurityMeasure,
-    System,
-    TaxonomyExtension,
-)
+from audit_lib.model import Register
+from audit_lib.model.catalogue import CATALOGUE, RecordKind
 
 PREFIX = "data."
 
 
 @dataclass(frozen=True)
 class DataTable:
-    """Where a record type lives in the Register, and its data sheet."""
+    """One record kind of the catalogue and its data sheet (``data.<kind>``)."""
 
-    name: str
-    model: type[BaseModel]
-    path: tuple[str, ...]
-    many: bool = True
+    kind: RecordKind
+
+    @property
+    def name(self) -> str:
+        return self.kind.kind
+
+    @property
+    def model(self) -> type[BaseModel]:
+        return self.kind.model
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return self.kind.attribute
+
+    @property
+    def many(self) -> bool:
+        return self.kind.many
 
     @property
     def sheet(self) -> str:
         return PREFIX + self.name
 
     def records(self, register: Register) -> list[BaseModel]:
-        value: Any = register
-        for step in self.path:
-            value = getattr(value, step)
-        if self.many:
-            return list(value)
-        return [] if value is None else [value]
+        return self.kind.records(register)
 
 
-DATA_TABLES: tuple[DataTable, ...] = (
-    DataTable("organisation", Organisation, ("organisation",), many=False),
-    DataTable("activities", ProcessingActivity, ("activities",)),
-    DataTable("recipients", Recipient, ("recipients",)),
-    DataTable("security", SecurityMeasure, ("security_measures",)),
-    DataTable("systems", System, ("systems",)),
-    DataTable("processor_activities", ProcessorActivity, ("processor_activities",)),
-    DataTable("rights", RightCommitment, ("commitments", "rights")),
-    DataTable("breach_procedure", BreachProcedure, ("commitments", "breach_procedure"), many=False),
-    DataTable("children", ChildrenPolicy, ("commitments", "children"), many=False),
-    DataTable("cookies", CookieUse, ("commitments", "cookies")),
-    DataTable("other_commitments", OtherCommitment, ("commitments", "other")),
-    DataTable("taxonomy_categories", TaxonomyExtension, ("taxonomy", "data_categories")),
-    DataTable("taxonomy_uses", TaxonomyExtension, ("taxonomy", "data_uses")),
-    DataTable("taxonomy_subjects", TaxonomyExtension, ("taxonomy", "data_subjects")),
-)
+DATA_TABLES: tuple[DataTable, ...] = tuple(DataTable(kind) for kind in CATALOGUE)
+"""One data sheet per kind of record, in the order of :data:`audit_lib.model.catalogue.CATALOGUE`."""
 
 
 def _structured(annotation: Any) -> bool:

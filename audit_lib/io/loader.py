@@ -131,7 +131,7 @@ def _field_name(loc: Iterable[Any]) -> str:
 
 def _what(kind: str) -> str:
     """How a message names one record of ``kind`` (the catalogue's label, without its article)."""
-    return BY_KIND[kind].label.split(" (")[0]
+    return BY_KIND[kind].word
 
 
 # --------------------------------------------------------------------------

@@ -56,6 +56,20 @@ class RecordKind:
     many: bool = True
 
     @property
+    def word(self) -> str:
+        """The label without its parenthesis, for messages (``controller``, ``processor activity``)."""
+        return self.label.split(" (")[0]
+
+    def ref(self, record: Any, index: int = 0) -> str:
+        """How a finding names a record: its id when top-level (``newsletter``), else its canonical path.
+
+        ``organisation``, ``commitments.rights[access]``, ``commitments.other[0]``.
+        """
+        if self.many and len(self.attribute) == 1:
+            return self.key(record, index)
+        return self.path(record, index)
+
+    @property
     def prefix(self) -> str:
         """The record path prefix: the attribute path joined with dots."""
         return ".".join(self.attribute)
