@@ -58,171 +58,22 @@ import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
 
+import yaml
+
+from audit_lib.issues import Issue, Severity, Stage, declare
 from audit_lib.model import LegalBasis, ProcessingActivity, Recipient, Register
 from audit_lib.reference.taxonomy import default_keys
 
 KINDS = ("party", "data category", "purpose")
 
 # --------------------------------------------------------------------------
-# Vocabularies
+# Vocabularies: audit_lib/reference/crosscheck.yaml, read once at import
 # --------------------------------------------------------------------------
 
-KNOWN_PARTIES: dict[str, tuple[str, ...]] = {
-    "Google Analytics": ("Google Analytics",),
-    "Google Ads": ("Google Ads", "Google AdWords", "AdWords", "DoubleClick", "AdSense"),
-    "Google Tag Manager": ("Google Tag Manager",),
-    "Google Cloud": ("Google Cloud",),
-    "YouTube": ("YouTube",),
-    "Facebook": ("Facebook", "Meta Platforms", "Meta Pixel", "Facebook Pixel"),
-    "Instagram": ("Instagram",),
-    "WhatsApp": ("WhatsApp",),
-    "LinkedIn": ("LinkedIn",),
-    "Twitter": ("Twitter",),
-    "Pinterest": ("Pinterest",),
-    "Reddit": ("Reddit",),
-    "TikTok": ("TikTok",),
-    "Quora": ("Quora",),
-    "Disqus": ("Disqus",),
-    "AddThis": ("AddThis",),
-    "ShareThis": ("ShareThis",),
-    "2Checkout": ("2Checkout", "Verifone", "Avangate"),
-    "MyCommerce": ("MyCommerce", "Digital River", "ShareIt"),
-    "FastSpring": ("FastSpring",),
-    "Paddle": ("Paddle.com", "Paddle Market"),
-    "Cleverbridge": ("Cleverbridge",),
-    "Stripe": ("Stripe",),
-    "PayPal": ("PayPal", "Braintree"),
-    "Adyen": ("Adyen",),
-    "Klarna": ("Klarna",),
-    "Amazon Pay": ("Amazon Pay",),
-    "Mailchimp": ("Mailchimp", "Mandrill"),
-    "SendGrid": ("SendGrid",),
-    "Mailgun": ("Mailgun",),
-    "Amazon SES": ("Amazon SES",),
-    "Sendinblue": ("Sendinblue", "Brevo"),
-    "Constant Contact": ("Constant Contact",),
-    "Campaign Monitor": ("Campaign Monitor",),
-    "HubSpot": ("HubSpot",),
-    "Salesforce": ("Salesforce",),
-    "Zendesk": ("Zendesk",),
-    "Freshdesk": ("Freshdesk",),
-    "Intercom": ("Intercom",),
-    "Hotjar": ("Hotjar",),
-    "Mixpanel": ("Mixpanel",),
-    "Yandex": ("Yandex",),
-    "Baidu": ("Baidu",),
-    "Criteo": ("Criteo",),
-    "Taboola": ("Taboola",),
-    "Outbrain": ("Outbrain",),
-    "Trustpilot": ("Trustpilot",),
-    "Cloudflare": ("Cloudflare",),
-    "Akamai": ("Akamai",),
-    "Amazon Web Services": ("Amazon Web Services", "AWS"),
-    "Microsoft Azure": ("Microsoft Azure", "Azure"),
-    "DigitalOcean": ("DigitalOcean",),
-    "Alibaba Cloud": ("Alibaba Cloud", "Aliyun"),
-    "Shopify": ("Shopify",),
-}
-"""Well-known service providers a policy may name: display name -> names and aliases."""
-
-NOT_PARTIES = ("Google Chrome", "Mozilla Firefox", "Internet Explorer", "Microsoft Edge", "Google Play",
-               "App Store", "Wayback Machine")
-"""Names that contain a party's name but are products a policy mentions for other reasons."""
-
-PARTY_CATEGORIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    # category: (policy phrases, words a register recipient's name/category may contain, roles)
-    "shipping company": (("shipping company", "courier", "delivery company", "postal service"),
-                         ("shipping", "courier", "parcel", "delivery", "postal", "carrier"), ()),
-    "payment processor": (("payment processing", "payment processor", "payment service provider",
-                           "credit card processor", "payment provider"), ("payment", "card"), ()),
-    "hosting provider": (("hosting provider", "server service", "cloud provider", "hosting service",
-                          "data centre", "data center"), ("hosting", "server", "cloud"), ()),
-    "data analysis provider": (("data analysis", "analytics provider"), ("analy",), ()),
-    "email delivery provider": (("email delivery", "email service", "email provider"), ("email", "mail"), ()),
-    "fraud prevention provider": (("fraud monitoring", "fraud prevention provider",
-                                   "fraud detection provider"), ("fraud",), ()),
-    "public authorities": (("law enforcement", "government agency", "public authority", "court order",
-                            "tax authority", "police"), ("authorit", "law enforcement", "government",
-                                                        "court", "police"), ("public_authority",)),
-    "corporate transaction counterparty": (("merger", "acquisition", "sale of some or all of our asset",
-                                            "sale of our business"), ("merger", "acqui", "successor",
-                                                                      "buyer"), ()),
-    "advertisers": (("advertiser", "advertising partner", "ad network"), ("advert",), ()),
-}
-"""Categories of parties a policy names without naming a party, and how the register shows them."""
-
-CATEGORY_PHRASES: dict[str, tuple[str, ...]] = {
-    "first name": ("user.name.first",), "last name": ("user.name.last",), "surname": ("user.name.last",),
-    "family name": ("user.name.last",), "full name": ("user.name",), "your name": ("user.name",),
-    "customer name": ("user.name",), "name and address": ("user.name", "user.contact.address"),
-    "email address": ("user.contact.email",),
-    "telephone number": ("user.contact.phone_number",), "phone number": ("user.contact.phone_number",),
-    "mobile number": ("user.contact.phone_number",),
-    "street address": ("user.contact.address.street",), "postal address": ("user.contact.address",),
-    "home address": ("user.contact.address",), "billing address": ("user.contact.address",),
-    "shipping address": ("user.contact.address",), "delivery address": ("user.contact.address",),
-    "mailing address": ("user.contact.address",),
-    "zip code": ("user.contact.address.postal_code",), "postal code": ("user.contact.address.postal_code",),
-    "postcode": ("user.contact.address.postal_code",),
-    "contact information": ("user.contact",), "contact detail": ("user.contact",),
-    "credit card": ("user.financial.credit_card",), "card number": ("user.financial.credit_card",),
-    "bank card": ("user.financial.credit_card",), "expiry date": ("user.financial.credit_card",),
-    "expiration date": ("user.financial.credit_card",), "cvv": ("user.financial.credit_card",),
-    "bank account": ("user.financial.bank_account",), "iban": ("user.financial.bank_account",),
-    "banking information": ("user.financial",), "bank detail": ("user.financial",),
-    "billing information": ("user.financial", "user.payment"),
-    "payment information": ("user.financial", "user.payment"),
-    "payment detail": ("user.financial", "user.payment"), "financial information": ("user.financial",),
-    "ip address": ("user.device.ip_address",), "internet protocol address": ("user.device.ip_address",),
-    "device id": ("user.device.device_id",), "device identifier": ("user.device.device_id",),
-    "device information": ("user.device",), "device type": ("user.device",), "phone model": ("user.device",),
-    "browser type": ("user.device",), "browser language": ("user.device",),
-    "operating system": ("user.device",),
-    "cookie id": ("user.device.cookie_id",), "cookie identifier": ("user.device.cookie_id",),
-    "unique identifier": ("user.device.cookie_id", "user.unique_id"),
-    "purchase history": ("user.behavior.purchase_history",),
-    "past transaction": ("user.behavior.purchase_history",),
-    "transaction history": ("user.behavior.purchase_history",),
-    "order number": ("user.behavior.purchase_history",), "order id": ("user.behavior.purchase_history",),
-    "order history": ("user.behavior.purchase_history",), "order status": ("user.behavior.purchase_history",),
-    "browsing history": ("user.behavior.browsing_history",),
-    "clickstream": ("user.behavior.browsing_history",),
-    "referring exit page": ("user.behavior.browsing_history",),
-    "search term": ("user.behavior.search_history",), "search history": ("user.behavior.search_history",),
-    "geolocation": ("user.location",), "location data": ("user.location",),
-    "your location": ("user.location",),
-    "date of birth": ("user.demographic.date_of_birth",), "birthday": ("user.demographic.date_of_birth",),
-    "gender": ("user.demographic.gender",), "demographic": ("user.demographic",),
-    "behavioral": ("user.behavior",), "behavioural": ("user.behavior",),
-    "password": ("user.authorization",), "username": ("user.account.username",),
-    "user name": ("user.account.username",),
-    "log file": ("user.telemetry", "user.device", "system.operations"),
-    "picture": ("user.content.self_image",), "photo": ("user.content.self_image",),
-    "health": ("user.health_and_medical",), "medical": ("user.health_and_medical",),
-    "biometric": ("user.biometric",), "fingerprint": ("user.biometric.fingerprint",),
-    "religious": ("user.demographic.religious_belief",), "religion": ("user.demographic.religious_belief",),
-    "political opinion": ("user.demographic.political_opinion",),
-    "sexual orientation": ("user.demographic.sexual_orientation",),
-    "racial": ("user.demographic.race_ethnicity",), "ethnic origin": ("user.demographic.race_ethnicity",),
-    "criminal": ("user.criminal_history",), "passport": ("user.government_id.passport_number",),
-    "social security number": ("user.government_id.national_identification_number",),
-    "national identification number": ("user.government_id.national_identification_number",),
-    "driver license": ("user.government_id.drivers_license_number",),
-    "job title": ("user.job_title",), "employer": ("user.workplace",),
-}
-"""Policy wordings of data categories -> the fideslang keys they name."""
-
-WEAK_CATEGORY_PHRASES: dict[str, tuple[str, ...]] = {
-    "name": ("user.name",), "address": ("user.contact.address",), "email": ("user.contact.email",),
-    "phone": ("user.contact.phone_number",), "telephone": ("user.contact.phone_number",),
-    "country": ("user.contact.address.country",), "city": ("user.contact.address.city",),
-    "state": ("user.contact.address.state",), "message": ("user.content",), "cookie": ("user.device",),
-    "device": ("user.device",), "browser": ("user.device",), "location": ("user.location",),
-    "account": ("user.account",), "order": ("user.behavior.purchase_history",),
-}
-"""Single words that confirm a register category is named ("your name and address"), but are too
-common to claim, on their own, that the policy names data the register lacks."""
+VOCABULARY_FILE = Path(__file__).resolve().parent.parent / "reference" / "crosscheck.yaml"
 
 
 @dataclass(frozen=True)
@@ -236,57 +87,65 @@ class Topic:
     bases: tuple[LegalBasis, ...] = ()
 
 
-PURPOSE_TOPICS: tuple[Topic, ...] = (
-    Topic("payment and orders", ("billing", "bill the user", "payment", "placing order", "purchase",
-                                 "transaction"),
-          ("essential.service.payment_processing", "finance", "sales"),
-          ("payment", "billing", "order", "purchas", "transaction", "checkout")),
-    Topic("customer support", ("customer service", "support", "technical assistance", "inquiry",
-                               "product consulting"),
-          ("essential.service.operations.support",),
-          ("support", "inquir", "enquir", "assistance", "consult")),
-    Topic("improving products and services", ("improve",),
-          ("functional.service.improve", "essential.service.operations.improve"), ("improv", "r&d")),
-    Topic("marketing communications", ("newsletter", "promotional email", "special offer",
-                                       "product announcement", "advertising email", "marketing email",
-                                       "update notification", "related deal"),
-          ("marketing.communications",), ("newsletter", "marketing", "promot", "offer", "campaign",
-                                          "advertising email")),
-    Topic("analytics", ("analytics", "statistic", "web traffic", "how you use", "how users use"),
-          ("analytics",), ("analytic", "statistic", "traffic", "usage", "analysis")),
-    Topic("advertising", ("advertising", "advertisement", "click through"),
-          ("marketing.advertising",), ("advertis",)),
-    Topic("fraud prevention", ("fraud",), ("essential.fraud_detection",), ("fraud",)),
-    Topic("legal obligations", ("legal obligation", "legal requirement", "comply with the law",
-                                "legal process", "court order", "tax"),
-          ("essential.legal_obligation", "third_party_sharing.legal_obligation"),
-          ("legal", "law", "tax", "authorit"), (LegalBasis.legal_obligation,)),
-    Topic("testimonials", ("testimonial",), (), ("testimonial",)),
-    Topic("surveys", ("survey",), (), ("survey",)),
-    Topic("product registration", ("product registration", "registration of product", "register a",
-                                   "registration code", "software registration"),
-          ("essential.service.authentication",), ("registr", "licen", "activation")),
-    Topic("contests and giveaways", ("giveaway", "contest"), (), ("giveaway", "contest", "prize")),
-    Topic("comments", ("comment area", "leave a comment"), (), ("comment",)),
-    Topic("business transfers", ("merger", "acquisition", "bankruptcy", "reorganization", "reorganisation"),
-          (), ("merger", "acqui", "bankrupt", "reorgani", "corporate transaction")),
-    Topic("protecting rights and safety", ("protect the right", "personal safety"), (),
-          ("rights", "safety", "protect")),
-    Topic("recruitment", ("job application", "recruitment", "candidate"), ("employment.recruitment",),
-          ("recruit", "applicant", "candidate")),
-    Topic("affiliate programme", ("affiliate program",), (), ("affiliate",)),
-)
+def _read_vocabulary(path: Path = VOCABULARY_FILE) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+_VOCABULARY = _read_vocabulary()
+
+KNOWN_PARTIES: dict[str, tuple[str, ...]] = {
+    name: tuple(aliases) for name, aliases in _VOCABULARY["known_parties"].items()}
+"""Well-known service providers a policy may name: display name -> names and aliases."""
+
+NOT_PARTIES: tuple[str, ...] = tuple(_VOCABULARY["not_parties"])
+"""Names that contain a party's name but are products a policy mentions for other reasons."""
+
+PARTY_CATEGORIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    name: (tuple(c["phrases"]), tuple(c["words"]), tuple(c.get("roles", ())))
+    for name, c in _VOCABULARY["party_categories"].items()}
+"""Categories of parties a policy names without naming a party: (policy phrases, words a register
+recipient's name or category may contain, roles)."""
+
+CATEGORY_PHRASES: dict[str, tuple[str, ...]] = {
+    phrase: tuple(keys) for phrase, keys in _VOCABULARY["category_phrases"].items()}
+"""Policy wordings of data categories -> the fideslang keys they name."""
+
+WEAK_CATEGORY_PHRASES: dict[str, tuple[str, ...]] = {
+    phrase: tuple(keys) for phrase, keys in _VOCABULARY["weak_category_phrases"].items()}
+"""Single words that confirm a register category is named ("your name and address"), but are too
+common to claim, on their own, that the policy names data the register lacks."""
+
+PURPOSE_TOPICS: tuple[Topic, ...] = tuple(
+    Topic(t["name"], tuple(t["phrases"]), tuple(t.get("keys", ())), tuple(t.get("words", ())),
+          tuple(LegalBasis(b) for b in t.get("bases", ())))
+    for t in _VOCABULARY["purpose_topics"])
 """Purposes as policies word them (phrases) and the register keys/words that show them."""
 
-LEGAL_SUFFIXES = ("limited", "ltd", "llc", "inc", "incorporated", "gmbh", "ag", "sa", "sas", "sarl", "bv",
-                  "nv", "plc", "corp", "corporation", "co", "company", "unlimited company", "group", "ab",
-                  "oy", "as", "spa", "srl", "kk", "pty")
-PLACEHOLDER_WORDS = ("unnamed", "unspecified", "to be identified", "to identify", "tbc", "to confirm")
+LEGAL_SUFFIXES: tuple[str, ...] = tuple(_VOCABULARY["legal_suffixes"])
+PLACEHOLDER_WORDS: tuple[str, ...] = tuple(_VOCABULARY["placeholder_words"])
 
 
 # --------------------------------------------------------------------------
-# Result
+# Result: each item missing on one side is also an Issue with a ROPA-D1xx code
+# (ROPA-D101-D103 named in the policy, D111-D113 in the register; D0xx are the DPIA rules)
 # --------------------------------------------------------------------------
+
+_ARTICLES = {"party": ("Art 30(1)(d)", "Art 13(1)(e), 14(1)(e)"),
+             "data category": ("Art 30(1)(c)", "Art 14(1)(d)"),
+             "purpose": ("Art 30(1)(b)", "Art 13(1)(c), 14(1)(c)")}
+DRIFT_CODES: dict[tuple[str, str], str] = {}
+"""(side, kind) -> the ROPA-D code of an item missing on that side."""
+for _number, (_kind, (_art30, _art13)) in enumerate(_ARTICLES.items(), start=1):
+    DRIFT_CODES["missing_in_register", _kind] = declare(
+        f"ROPA-D10{_number}", Stage.drift, Severity.medium,
+        f"{_kind} named in the privacy policy but missing in the register", article=_art30,
+        remedy=f"Add the {_kind} to the register (or correct the policy if it is wrong).").code
+    DRIFT_CODES["missing_in_policy", _kind] = declare(
+        f"ROPA-D11{_number}", Stage.drift, Severity.medium,
+        f"{_kind} in the register but not named in the privacy policy", article=_art13,
+        remedy=f"Name the {_kind} in the policy (or remove it from the register if it is not real).").code
+del _number, _kind, _art30, _art13
 
 
 @dataclass(frozen=True)
@@ -303,6 +162,20 @@ class CrossCheckItem:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def issue(self, side: str, policy: str = "") -> Issue:
+        """This item as an Issue of ``side`` (``missing_in_register`` or ``missing_in_policy``).
+
+        An item the policy names carries the policy file (``policy``) and line.
+        """
+        key = f" ({self.key})" if self.key and self.key not in self.text else ""
+        quote = f': "{self.context}"' if self.line and self.context else ""
+        named = side == "missing_in_register"
+        message = (f"policy names {self.kind} {self.text}{key}{quote}, missing in the register" if named
+                   else f"{self.kind} {self.text}{key} is not named in the policy")
+        return Issue.of(DRIFT_CODES[side, self.kind], message, file=policy if named and self.line else "",
+                        line=self.line if named else None, record=self.record or "",
+                        field=self.key or "")
 
     def __str__(self) -> str:
         where = f" [{self.record}]" if self.record else ""
@@ -333,6 +206,11 @@ class CrossCheckResult:
     def missing_from_register(self) -> list[CrossCheckItem]:
         """Alias of :attr:`missing_in_register`."""
         return self.missing_in_register
+
+    def issues(self, policy: str = "") -> list[Issue]:
+        """Every item missing on either side as an Issue (ROPA-D codes), policy side first."""
+        return [item.issue(side, policy) for side in ("missing_in_register", "missing_in_policy")
+                for item in getattr(self, side)]
 
     def as_dict(self) -> dict:
         return {"ok": self.ok,
