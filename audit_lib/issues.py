@@ -107,7 +107,9 @@ class Issue:
     @classmethod
     def of(cls, code: str, message: str, **where: Any) -> Issue:
         """An issue with the catalogue's severity, article and remedy for ``code`` unless given."""
-        entry = CODES[code]
+        entry = CODES.get(code)
+        if entry is None:
+            raise ValueError(f"issue code {code} is not declared in audit_lib.issues.CODES")
         where.setdefault("severity", entry.severity)
         where.setdefault("article", entry.article)
         where.setdefault("remedy", entry.remedy)
