@@ -71,9 +71,36 @@ def record_fields(record: Any) -> pd.Series:
                      name=type(record).__name__)
 
 
+_CHECKOUT = Path(__file__).resolve().parent.parent
+"""The repository root when the package runs from a checkout (where the notebooks live)."""
+
+
+def resolve_register(path: str | Path, here: str | Path | None = None) -> Path:
+    """The register folder ``path`` names, wherever the notebook runs from.
+
+    A relative path is tried against the working folder, ``here`` (the notebook
+    folder) and, in a checkout, its ``notebooks/`` folder and root, so ``"../ropa/mobikin"``
+    works from ``notebooks/`` (JupyterLab, nbval) and from the repository root.
+    Returns ``path`` unchanged when nothing matches, so the loader reports it.
+    """
+    given = Path(path).expanduser()
+    if given.is_absolute():
+        return given
+    bases = [Path.cwd(), Path(here) if here else None, _CHECKOUT / "notebooks", _CHECKOUT]
+    for base in bases:
+        if base is not None and (base / given).is_dir():
+            return (base / given).resolve()
+    stripped = Path(*[p for p in given.parts if p != ".."]) if given.parts else given
+    for base in (Path.cwd(), _CHECKOUT):
+        if (base / stripped).is_dir():
+            return (base / stripped).resolve()
+    return given
+
+
+
+
 def open_register(path: str | Path):
     """Load the register a notebook's ``REGISTER`` parameter names, wherever the notebook runs from."""
     from audit_lib.io.loader import load_register
-    from audit_lib.report import resolve_register
 
     return load_register(resolve_register(path))

@@ -7,8 +7,10 @@ after it, overriding the defaults; nbclient then executes the notebook in its ow
 folder and nbconvert renders it as self-contained HTML (figures embedded), for
 readers without Jupyter.
 
-The display helpers the notebooks use are in :mod:`audit_lib.display`; the committed-output
-policy of the notebooks is a development tool (``tools/notebooks.py``).
+The display helpers the notebooks use (:func:`audit_lib.display.resolve_register` among them)
+are in :mod:`audit_lib.display`; the committed-output policy of the notebooks is a development
+tool (``tools/notebooks.py``). The notebooks to run are always given: ``ropa report`` takes
+``--notebooks DIR`` (default ``notebooks/`` in the current folder).
 """
 
 from __future__ import annotations
@@ -23,8 +25,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # nbformat is imported where used: importing it costs seconds (jsonschema), and
     from nbformat import NotebookNode  # the notebooks import this module for its display helpers
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ROOT / "notebooks"
 PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
 CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
@@ -38,29 +38,11 @@ KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "nam
 # --------------------------------------------------------------------------
 
 
-def resolve_register(path: str | Path, here: str | Path | None = None) -> Path:
-    """The register folder ``path`` names, wherever the notebook runs from.
-
-    A relative path is tried against the working folder, ``here`` (the notebook
-    folder), the notebooks folder and the repository root, so ``"../ropa/mobikin"``
-    works from ``notebooks/`` (JupyterLab, nbval) and from the repository root.
-    Returns ``path`` unchanged when nothing matches, so the loader reports it.
-    """
-    given = Path(path).expanduser()
-    if given.is_absolute():
-        return given
-    bases = [Path.cwd(), Path(here) if here else None, NOTEBOOKS, ROOT]
-    for base in bases:
-        if base is not None and (base / given).is_dir():
-            return (base / given).resolve()
-    stripped = Path(*[p for p in given.parts if p != ".."]) if given.parts else given
-    for base in (Path.cwd(), ROOT):
-        if (base / stripped).is_dir():
-            return (base / stripped).resolve()
-    return given
+DEFAULT_NOTEBOOKS = Path("notebooks")
+"""Where ``ropa report`` looks for the notebooks when not told: ``notebooks/`` in the current folder."""
 
 
-def notebook_paths(folder: str | Path = NOTEBOOKS) -> list[Path]:
+def notebook_paths(folder: str | Path) -> list[Path]:
     """The notebooks of a folder, in their numbered order."""
     return sorted(Path(folder).glob("[0-9]*.ipynb"))
 
@@ -157,10 +139,12 @@ def to_html(nb: NotebookNode) -> str:
     return body
 
 
-def build_report(register_path: str | Path, out_dir: str | Path,
-                 notebooks: Iterable[str | Path] | None = None,
+def build_report(register_path: str | Path, out_dir: str | Path, notebooks: Iterable[str | Path],
                  timeout: int = CELL_TIMEOUT, as_of: str | None = None, jobs: int = 2) -> list[Path]:
-    """Execute every notebook on the register at ``register_path``; write ``out_dir/<name>.html``.
+    """Execute ``notebooks`` on the register at ``register_path``; write ``out_dir/<name>.html``.
+
+    The notebooks are given (see :func:`notebook_paths`), never looked up in the source tree,
+    so the runner works from an installed package as from a checkout.
 
     Injected parameters: ``REGISTER`` (absolute path), ``AS_OF`` (``as_of``, default
     today: the law in force and review deadlines of the day the report is made) and
@@ -177,9 +161,9 @@ def build_report(register_path: str | Path, out_dir: str | Path,
 
     register_dir = Path(register_path).resolve()
     load_register(register_dir)
-    paths = [Path(p) for p in notebooks] if notebooks is not None else notebook_paths()
+    paths = [Path(p) for p in notebooks]
     if not paths:
-        raise FileNotFoundError(f"no notebooks found in {NOTEBOOKS}")
+        raise FileNotFoundError("no notebooks to run")
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
     parameters = {"REGISTER": str(register_dir), "AS_OF": as_of or dt.date.today().isoformat(),

@@ -74,3 +74,16 @@ def test_print_json_keeps_non_ascii(capsys):
     out = capsys.readouterr().out
     assert "für" in out and out.endswith("\n")
     assert json.loads(out) == [{"who": "Berliner Beauftragte für Datenschutz"}]
+
+
+def test_the_command_list_names_every_subcommand_module():
+    """An explicit list, so a new command module that is not added to it is noticed here."""
+    import pkgutil
+
+    import audit_lib.cli as cli
+
+    modules = {m.name for m in pkgutil.iter_modules(cli.__path__)}
+    with_register = {name for name in modules - {"common", "__main__"}
+                     if hasattr(__import__(f"audit_lib.cli.{name}", fromlist=["register"]), "register")}
+    assert set(cli.COMMANDS) == with_register
+    assert list(cli.COMMANDS) == sorted(cli.COMMANDS)

@@ -6,12 +6,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLES
 
 from audit_lib.analysis.crosscheck import crosscheck
 from audit_lib.audit import audit
 from audit_lib.io.loader import RegisterError, load_register
 from audit_lib.issues import CODES, Issue, Severity, Stage, declare
-from conftest import SAMPLES
 
 AS_OF = "2026-06-01"
 POLICY = (

@@ -5,7 +5,7 @@ metadata noise, except cells marked ``# NBVAL_CHECK_OUTPUT``: they keep their pr
 text (stdout only, no images), which nbval compares on every run, so it must be
 deterministic (no dates, addresses or paths), and an execution count numbered 1, 2,
 3... in order (nbval skips the comparison for a reference cell that never ran).
-``python -m audit_lib.report --refresh notebooks/NAME.ipynb`` re-executes a notebook
+``python tools/notebooks.py --refresh notebooks/NAME.ipynb`` re-executes a notebook
 and saves it in exactly this form.
 """
 
@@ -18,8 +18,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from audit_lib.report import KERNELSPEC, NOTEBOOKS, PARAMETERS_TAG, ROOT, resolve_register
+from audit_lib.display import resolve_register
+from audit_lib.report import KERNELSPEC, PARAMETERS_TAG
 from tools.notebooks import CHECK_MARK, clean_notebook, is_checked, nondeterministic
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
 
 EXPECTED = [
     "01_register_overview",
@@ -115,7 +119,7 @@ def test_outputs_are_stripped_except_checked_text(path):
         for out in cell.outputs:
             assert out.output_type == "stream" and out.name == "stdout", "checked cells print text"
             assert not nondeterministic(out.text), f"{path.name} cell {number}: {out.text!r}"
-    assert clean_notebook(nb) == nb, "not in committed form: python -m audit_lib.report --refresh"
+    assert clean_notebook(nb) == nb, "not in committed form: python tools/notebooks.py --refresh"
 
 
 @notebook

@@ -16,17 +16,17 @@ from openpyxl import Workbook
 from openpyxl.worksheet.table import Table
 
 from audit_lib.cli import main
-from audit_lib.display import counts_text, workbook_contents
+from audit_lib.display import counts_text, resolve_register, workbook_contents
 from audit_lib.report import (
     INJECTED_TAG,
-    NOTEBOOKS,
-    ROOT,
     NotebookFailed,
     execute_notebook,
     inject_parameters,
-    resolve_register,
 )
 from tools.notebooks import clean_notebook, nondeterministic
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
 
 
 def _notebook(*sources: str, parameters: str | None = None) -> nbformat.NotebookNode:
@@ -234,3 +234,14 @@ def test_breaking_a_library_function_fails_the_notebook_test(tmp_path):
                   if "recipients: " in o.text)
     recipients = int(stored.split("recipients: ")[1].split()[0])
     assert f"recipients: {recipients - 1}" in output and f"recipients: {recipients}" in output, output
+
+
+def test_report_outside_a_checkout_needs_the_notebooks_folder(tmp_path, minimal_path, monkeypatch, capsys):
+    """The runner never looks for notebooks in the source tree: only --notebooks or ./notebooks."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", str(minimal_path), "-o", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "notebooks folder notebooks not found in the current folder" in err and "--notebooks" in err
+    assert not (tmp_path / "out").exists()
+    assert main(["report", str(minimal_path), "-o", str(tmp_path / "out"), "--notebooks", "nowhere"]) == 1
+    assert "notebooks folder nowhere not found" in capsys.readouterr().err

@@ -1,15 +1,14 @@
 """The ``ropa`` command: a thin shell over audit_lib.
 
 Each subcommand lives in its own module in this package and exposes
-``register(subparsers)``; the parser picks them up by discovery, so adding a
-command is adding a module.
+``register(subparsers)``; :data:`COMMANDS` lists them explicitly, in the order
+``ropa --help`` shows them. Adding a command is adding a module and one line there.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import pkgutil
 import sys
 from collections.abc import Sequence
 
@@ -25,6 +24,23 @@ notice, report), findings at the --fail-on level (audit) or drift (crosscheck);
 2 usage error, or an invalid register for audit and crosscheck."""
 
 
+COMMANDS: tuple[str, ...] = (
+    # Subcommand modules of audit_lib.cli, in help order. To add a command (diff, group,
+    # import ...): add its module here, one line, and keep the list sorted by name.
+    "audit",
+    "crosscheck",
+    "export",
+    "graph",
+    "import_xlsx",
+    "notice",
+    "report",
+    "transfers",
+    "validate",
+    # -- end of the command list --
+)
+"""The modules of the subcommands, each exposing ``register(subparsers)``."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ropa", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -32,13 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks on failure")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    modules = sorted(
-        m.name for m in pkgutil.iter_modules(__path__) if m.name not in {"common", "__main__"}
-    )
-    for name in modules:
-        module = importlib.import_module(f"{__name__}.{name}")
-        if hasattr(module, "register"):
-            module.register(sub)
+    for name in COMMANDS:
+        importlib.import_module(f"{__name__}.{name}").register(sub)
     return parser
 
 

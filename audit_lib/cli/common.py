@@ -12,6 +12,7 @@ from typing import Any
 
 from audit_lib.io.loader import RegisterError, load_register
 from audit_lib.model import Register
+from audit_lib.reference.transfers import as_date
 
 TABLE_FORMATS = ("table", "json", "csv")
 """``--format`` choices of the commands that print records: table for people, json, csv."""
@@ -48,19 +49,23 @@ def load_or_exit(path: str | Path, code: int = 1) -> Register:
 
 
 def iso_date(text: str) -> dt.date:
-    """argparse type: a date written YYYY-MM-DD."""
+    """argparse type: a date written YYYY-MM-DD (parsed by :func:`audit_lib.reference.transfers.as_date`)."""
     try:
-        return dt.date.fromisoformat(text)
+        return as_date(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date written YYYY-MM-DD") from None
 
 
 def date_or_exit(text: str | None, message: str) -> dt.date | None:
-    """``text`` as a date (None stays None), or exit 2 with ``message`` (``{text}`` filled in)."""
+    """``text`` as a date (None stays None), or exit 2 with ``message`` (``{text}`` filled in).
+
+    The CLI's dates are parsed here, at the edge, by the one parser
+    :func:`audit_lib.reference.transfers.as_date`; the library receives dates.
+    """
     if text is None:
         return None
     try:
-        return dt.date.fromisoformat(text)
+        return as_date(text)
     except ValueError:
         raise CliExit(2, message.format(text=text)) from None
 

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from audit_lib.cli.common import CliExit, add_path, date_or_exit, load_or_exit
-from audit_lib.report import CELL_TIMEOUT, NOTEBOOKS, NotebookFailed, build_report, notebook_paths
+from audit_lib.report import CELL_TIMEOUT, DEFAULT_NOTEBOOKS, NotebookFailed, build_report, notebook_paths
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,8 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_path(p)
     p.add_argument("-o", "--output", metavar="DIR", required=True, help="folder for the HTML files")
-    p.add_argument("--notebooks", metavar="DIR", default=str(NOTEBOOKS),
-                   help="folder of the notebooks to run (default: the repository's notebooks/)")
+    p.add_argument("--notebooks", metavar="DIR", default=None,
+                   help=f"folder of the notebooks to run (default: {DEFAULT_NOTEBOOKS}/ in the "
+                        "current folder)")
     p.add_argument("--as-of", metavar="DATE", default=None,
                    help="judge transfers and review dates by the law of DATE (YYYY-MM-DD; default today)")
     p.add_argument("--timeout", type=int, default=CELL_TIMEOUT, metavar="SECONDS",
@@ -33,9 +34,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     load_or_exit(args.path)
-    notebooks = notebook_paths(args.notebooks)
+    folder = Path(args.notebooks) if args.notebooks else DEFAULT_NOTEBOOKS
+    if not folder.is_dir():
+        hint = "" if args.notebooks else (" in the current folder: run from the project folder "
+                                          "or give --notebooks DIR")
+        raise CliExit(1, f"ropa: notebooks folder {folder} not found{hint}")
+    notebooks = notebook_paths(folder)
     if not notebooks:
-        raise CliExit(1, f"ropa: no notebooks (01_*.ipynb ...) in {args.notebooks}")
+        raise CliExit(1, f"ropa: no notebooks (01_*.ipynb ...) in {folder}")
     if args.as_of:
         date_or_exit(args.as_of, "ropa: --as-of {text!r} is not a date (YYYY-MM-DD)")
     out = Path(args.output)
