@@ -22,9 +22,9 @@ from audit_lib.audit import (
     catalogue_markdown,
     findings_table,
 )
-from audit_lib.audit.catalogue import DOC_PATH
 from audit_lib.cli import main
 from audit_lib.io.loader import load_register
+from tools.rule_catalogue import DOC_PATH
 
 # --------------------------------------------------------------------------
 # Findings and severities
@@ -117,7 +117,7 @@ def test_rule_codes_are_stable_per_topic():
 
 
 def test_committed_catalogue_is_up_to_date():
-    """docs/audit-rules.md is generated: run `python -m audit_lib.audit` after changing a rule."""
+    """docs/audit-rules.md is generated: run `python tools/rule_catalogue.py` after changing a rule."""
     assert DOC_PATH.read_text(encoding="utf-8") == catalogue_markdown()
 
 
@@ -129,7 +129,7 @@ def test_catalogue_lists_every_rule_with_its_fix():
 
 
 def test_catalogue_check_mode(tmp_path):
-    from audit_lib.audit.catalogue import main as catalogue_main
+    from tools.rule_catalogue import main as catalogue_main
 
     stale = tmp_path / "rules.md"
     stale.write_text("old", encoding="utf-8")

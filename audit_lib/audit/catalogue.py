@@ -1,21 +1,14 @@
 """The rule catalogue (docs/audit-rules.md), generated from :data:`RULES`.
 
-    python -m audit_lib.audit             # rewrite docs/audit-rules.md
-    python -m audit_lib.audit --check     # exit 1 if the file is out of date
+The file is written by the development tool ``python tools/rule_catalogue.py``
+(``--check``: exit 1 if it is out of date).
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
-from pathlib import Path
-
 import pandas as pd
 
 from audit_lib.audit.core import RULES
-from audit_lib.io.atomic import atomic_write_text
-
-DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "audit-rules.md"
 
 TOPICS = {
     "completeness": "Completeness of the record (Art 30(1) and 30(2))",
@@ -52,7 +45,7 @@ Severities:
 `--as-of` (default: today).
 
 This file is generated from the rules themselves
-(`python -m audit_lib.audit`); a test fails when it is out of date.
+(`python tools/rule_catalogue.py`); a test fails when it is out of date.
 """
 
 
@@ -85,21 +78,3 @@ def catalogue_markdown() -> str:
         lines.append("")
     return "\n".join(lines)
 
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m audit_lib.audit",
-                                     description="Write or check docs/audit-rules.md")
-    parser.add_argument("path", nargs="?", default=str(DOC_PATH))
-    parser.add_argument("--check", action="store_true", help="exit 1 if the file is out of date")
-    args = parser.parse_args(argv)
-    path = Path(args.path)
-    text = catalogue_markdown()
-    if args.check:
-        current = path.read_text(encoding="utf-8") if path.exists() else ""
-        if current != text:
-            print(f"{path} is out of date: run python -m audit_lib.audit", file=sys.stderr)
-            return 1
-        return 0
-    atomic_write_text(path, text)
-    print(f"wrote {path} ({len(RULES)} rules)")
-    return 0
