@@ -204,3 +204,28 @@ def test_register_countries_cover_recipients_systems_and_controller(minimal_regi
     expected |= {c for s in reg.systems for c in s.countries} | {reg.organisation.country}
     assert reg.countries == expected
     assert "NO" in reg.countries
+
+
+def test_every_field_of_every_model_has_a_description():
+    """The Guide sheet, the docs and error messages draw from one text: ``description=``."""
+    from pydantic import BaseModel
+
+    from audit_lib.model import records
+
+    models = [cls for cls in vars(records).values()
+              if isinstance(cls, type) and issubclass(cls, BaseModel) and cls.__module__ == records.__name__]
+    missing = [f"{cls.__name__}.{name}" for cls in models for name, info in cls.model_fields.items()
+               if not (info.description or "").strip()]
+    assert len(models) > 20 and not missing
+
+
+def test_references_are_typed_and_walked_generically(minimal_register):
+    """Every field naming another record is typed (Ref) and found by one walk of the catalogue."""
+    from audit_lib.model.catalogue import BY_KIND, references, walk
+
+    found = {(kind.kind, path[0], target) for kind, record, _ in walk(minimal_register)
+             for path, target, _ in references(record) if path}
+    assert ("activities", "recipients", "recipients") in found
+    assert ("activities", "security_measures", "security") in found
+    assert ("systems", "hosted_by", "recipients") in found or ("activities", "systems", "systems") in found
+    assert all(target in BY_KIND for _, _, target in found)

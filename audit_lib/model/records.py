@@ -242,15 +242,26 @@ class Assumption(RopaModel):
 
     field: str = Field(description="The field of this record the assumption fills in.")
     statement: str = Field(description="What was assumed, and why.")
-    to_confirm: bool = True
+    to_confirm: bool = Field(
+        default=True, description="True until the record's owner has confirmed the assumption; the audit "
+                                  "lists it (Art 5(2))."
+    )
 
 
 class Sourced(RopaModel):
     """Mixin: the policy sentence(s) a record is based on and any assumptions made."""
 
-    evidence: Annotated[list[str], BeforeValidator(_as_evidence)] = Field(default_factory=list)
-    assumptions: list[Assumption] = Field(default_factory=list)
-    notes: str | None = None
+    evidence: Annotated[list[str], BeforeValidator(_as_evidence)] = Field(
+        default_factory=list, description="The sentence(s) of the published policy this record is based on, "
+                                          "quoted verbatim."
+    )
+    assumptions: list[Assumption] = Field(
+        default_factory=list, description="What the register keeper inferred where the source is silent, "
+                                          "each to confirm."
+    )
+    notes: str | None = Field(
+        default=None, description="Free-text remarks for the DPO; not part of the Art 30 record."
+    )
 
     @field_validator("assumptions")
     @classmethod
@@ -279,8 +290,14 @@ class TaxonomyRef(RopaModel):
     """
 
     kind: ClassVar[str] = "data_categories"
-    key: str
-    label: str | None = None
+    key: str = Field(
+        description="Fideslang key (e.g. user.contact.email), or one of the register's own taxonomy "
+                    "extensions."
+    )
+    label: str | None = Field(
+        default=None, description="The organisation's own wording, shown next to the key (e.g. 'billing "
+                                  "address')."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -326,7 +343,10 @@ class Purpose(TaxonomyRef):
 
     kind: ClassVar[str] = "data_uses"
 
-    description: str | None = None
+    description: str | None = Field(
+        default=None, description="The purpose in the organisation's words, as stated in the record "
+                                  "(Art 30(1)(b))."
+    )
 
     def __str__(self) -> str:
         return self.description or self.label or self.key
@@ -338,13 +358,15 @@ class Purpose(TaxonomyRef):
 
 
 class Contact(RopaModel):
-    name: str | None = None
-    role: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    address: str | None = None
-    country: CountryCode | None = None
-    url: str | None = None
+    name: str | None = Field(default=None, description="Name of the person or body (Art 30(1)(a)).")
+    role: str | None = Field(default=None, description="Function or title, e.g. Data Protection Officer.")
+    email: str | None = Field(default=None, description="Email address for contact.")
+    phone: str | None = Field(default=None, description="Telephone number for contact.")
+    address: str | None = Field(default=None, description="Postal address.")
+    country: CountryCode | None = Field(
+        default=None, description="Country of the address (ISO 3166-1 alpha-2)."
+    )
+    url: str | None = Field(default=None, description="Web page or contact form.")
 
     def __str__(self) -> str:
         parts = [self.name, self.address, self.email, self.phone, self.url]
@@ -354,35 +376,80 @@ class Contact(RopaModel):
 class PolicySource(RopaModel):
     """The published document the register was built from."""
 
-    title: str
-    url: str | None = None
-    archived_url: str | None = None
-    last_updated: dt.date | None = None
+    title: str = Field(description="Title of the published document (e.g. 'Privacy Policy').")
+    url: str | None = Field(default=None, description="Where the document is published.")
+    archived_url: str | None = Field(
+        default=None, description="A dated archived copy (e.g. Wayback Machine), so the quotes can be "
+                                  "checked later."
+    )
+    last_updated: dt.date | None = Field(
+        default=None, description="The 'last updated' date the document gives."
+    )
 
 
 class Organisation(Sourced):
     """The controller (Art 30(1)(a)), its DPO (Art 37) and EU representative (Art 27)."""
 
-    name: str
-    legal_entity: str | None = None
-    country: CountryCode | None = None
-    address: str | None = None
-    contact: Contact | None = None
-    website: str | None = None
-    established_in_eu: bool | None = None
-    offers_goods_or_services_in_eu: bool | None = None
-    monitors_behaviour_in_eu: bool | None = None
-    employees: int | None = Field(default=None, ge=0)
-    dpo: Contact | None = None
-    dpo_required: bool | None = None
-    dpo_assessment: str | None = None
-    eu_representative: Contact | None = None
-    joint_controllers: list[Contact] = Field(default_factory=list)
-    lead_supervisory_authority: str | None = None
-    register_owner: str | None = None
-    register_version: str | None = None
-    last_reviewed: dt.date | None = None
-    policy_source: PolicySource | None = None
+    name: str = Field(description="Name of the controller, as it identifies itself (Art 30(1)(a)).")
+    legal_entity: str | None = Field(
+        default=None, description="Registered legal name of the controller, when it differs from the "
+                                  "trading name."
+    )
+    country: CountryCode | None = Field(
+        default=None, description="Country of the controller's main establishment (ISO 3166-1 alpha-2; "
+                                  "Art 4(16))."
+    )
+    address: str | None = Field(
+        default=None, description="Postal address of the controller (Art 30(1)(a) contact details)."
+    )
+    contact: Contact | None = Field(
+        default=None, description="How to contact the controller about data protection (Art 30(1)(a))."
+    )
+    website: str | None = Field(default=None, description="The controller's website.")
+    established_in_eu: bool | None = Field(
+        default=None, description="Whether the controller has an establishment in the EU (Art 3(1))."
+    )
+    offers_goods_or_services_in_eu: bool | None = Field(
+        default=None, description="Whether it offers goods or services to people in the EU (Art 3(2)(a))."
+    )
+    monitors_behaviour_in_eu: bool | None = Field(
+        default=None, description="Whether it monitors the behaviour of people in the EU (Art 3(2)(b))."
+    )
+    employees: int | None = Field(
+        default=None, ge=0, description="Number of employees (the Art 30(5) exemption for fewer than 250 "
+                                        "rarely applies)."
+    )
+    dpo: Contact | None = Field(
+        default=None, description="The data protection officer, if designated (Art 30(1)(a), Art 37-39)."
+    )
+    dpo_required: bool | None = Field(
+        default=None, description="Whether a DPO must be designated (Art 37(1)); None when not assessed."
+    )
+    dpo_assessment: str | None = Field(
+        default=None, description="Why a DPO is or is not required (the Art 37(1) analysis, kept for "
+                                  "Art 5(2))."
+    )
+    eu_representative: Contact | None = Field(
+        default=None, description="Representative in the EU of a controller established outside it (Art 27, "
+                                  "Art 30(1)(a))."
+    )
+    joint_controllers: list[Contact] = Field(
+        default_factory=list, description="Controllers that jointly determine purposes and means (Art 26, "
+                                          "Art 30(1)(a))."
+    )
+    lead_supervisory_authority: str | None = Field(
+        default=None, description="The lead supervisory authority for cross-border processing (Art 56)."
+    )
+    register_owner: str | None = Field(default=None, description="Who keeps this record up to date.")
+    register_version: str | None = Field(
+        default=None, description="Version of this record, for the DPO's change log."
+    )
+    last_reviewed: dt.date | None = Field(
+        default=None, description="Date the record as a whole was last reviewed (YYYY-MM-DD)."
+    )
+    policy_source: PolicySource | None = Field(
+        default=None, description="The published privacy policy this register was built from."
+    )
 
 
 # --------------------------------------------------------------------------
@@ -393,10 +460,13 @@ class Organisation(Sourced):
 class SecurityMeasure(Sourced):
     """A technical or organisational measure (Art 32(1))."""
 
-    id: str
-    name: str
+    id: str = Field(description="Short identifier activities use to refer to this measure.")
+    name: str = Field(description="The measure in a few words (e.g. 'TLS encryption in transit').")
     type: str = Field(description="technical or organisational")
-    description: str | None = None
+    description: str | None = Field(
+        default=None, description="What the measure does and covers (general description, Art 30(1)(g), "
+                                  "Art 32(1))."
+    )
     applies_to: list[RecipientId] = Field(
         default_factory=list, description="Recipient ids that operate this measure, if not us."
     )
@@ -417,27 +487,43 @@ class SecurityMeasure(Sourced):
 class ContractReference(RopaModel):
     """A data processing agreement (Art 28(3)) or other contract, by reference and date."""
 
-    reference: str
-    date: dt.date | None = None
-    url: str | None = None
+    reference: str = Field(description="The contract's reference or title, enough to find it.")
+    date: dt.date | None = Field(default=None, description="Date the contract was signed or took effect.")
+    url: str | None = Field(
+        default=None, description="Where the contract or the provider's standard terms are published."
+    )
 
 
 class TransferMechanism(Sourced):
     """A transfer tool the register keeper declares for a recipient (Art 46, 47, 49)."""
 
-    type: MechanismType
+    type: MechanismType = Field(
+        description="The transfer tool: scc, bcr, dpf, code_of_conduct, certification, ad_hoc_clauses or "
+                    "derogation (Art 46, 47, 49); adequacy is computed, never declared."
+    )
     countries: list[CountryCode] = Field(
         default_factory=list, description="Countries it covers; empty means all the recipient's."
     )
-    scc_module: int | None = Field(default=None, ge=1, le=4)
-    derogation: Derogation | None = None
-    reference: str | None = None
-    date: dt.date | None = None
+    scc_module: int | None = Field(
+        default=None, ge=1, le=4, description="Module of the 2021 standard contractual clauses (1-4, "
+                                              "Decision (EU) 2021/914)."
+    )
+    derogation: Derogation | None = Field(
+        default=None, description="The Art 49(1) derogation relied on, when the type is derogation."
+    )
+    reference: str | None = Field(
+        default=None, description="Reference of the clauses, rules or certificate, enough to find them."
+    )
+    date: dt.date | None = Field(
+        default=None, description="Date the mechanism was signed, approved or certified."
+    )
     documentation: str | None = Field(
         default=None,
         description="Art 49(1) second subparagraph: assessment and suitable safeguards (Art 49(6)).",
     )
-    transfer_impact_assessment: str | None = None
+    transfer_impact_assessment: str | None = Field(
+        default=None, description="Reference or summary of the transfer impact assessment (CJEU C-311/18)."
+    )
 
     @model_validator(mode="after")
     def _coherent(self) -> TransferMechanism:
@@ -456,8 +542,10 @@ class SubProcessorAuthorisation(RopaModel):
     """Controller's authorisation of a sub-processor (Art 28(2))."""
 
     type: str = Field(description="general or specific")
-    reference: str | None = None
-    date: dt.date | None = None
+    reference: str | None = Field(
+        default=None, description="Where the authorisation is recorded (clause of the DPA, letter)."
+    )
+    date: dt.date | None = Field(default=None, description="Date of the authorisation.")
 
     @field_validator("type")
     @classmethod
@@ -470,23 +558,41 @@ class SubProcessorAuthorisation(RopaModel):
 class Recipient(Sourced):
     """A party personal data is disclosed to (Art 4(9), Art 30(1)(d))."""
 
-    id: str
+    id: str = Field(description="Short identifier activities use to refer to this recipient.")
     name: str = Field(description="Legal entity name, or a placeholder for a category.")
-    role: RecipientRole
+    role: RecipientRole = Field(
+        description="processor, sub_processor, joint_controller, independent_controller, public_authority "
+                    "or internal (Art 4(7)-(10), 26, 28)."
+    )
     category: str | None = Field(default=None, description="e.g. payment processing, hosting")
     parent: RecipientId | None = Field(default=None, description="For a sub-processor: the processor id.")
-    countries: list[CountryCode] = Field(default_factory=list)
-    address: str | None = None
-    contact: Contact | None = None
-    dpa: ContractReference | None = None
-    joint_controller_arrangement: ContractReference | None = None
-    sub_processor_authorisation: SubProcessorAuthorisation | None = None
-    dpf_certified: bool | None = None
-    transfer_mechanisms: list[TransferMechanism] = Field(default_factory=list)
+    countries: list[CountryCode] = Field(
+        default_factory=list, description="Countries where the recipient stores or accesses the data "
+                                          "(ISO 3166-1 alpha-2; Art 30(1)(d)-(e))."
+    )
+    address: str | None = Field(default=None, description="Postal address of the recipient.")
+    contact: Contact | None = Field(default=None, description="The recipient's contact for data protection.")
+    dpa: ContractReference | None = Field(
+        default=None, description="The data processing agreement with a processor (Art 28(3))."
+    )
+    joint_controller_arrangement: ContractReference | None = Field(
+        default=None, description="The arrangement between joint controllers (Art 26(1))."
+    )
+    sub_processor_authorisation: SubProcessorAuthorisation | None = Field(
+        default=None, description="The controller's authorisation for a sub-processor (Art 28(2))."
+    )
+    dpf_certified: bool | None = Field(
+        default=None, description="Whether the recipient is certified under the EU-US Data Privacy "
+                                  "Framework (Decision (EU) 2023/1795)."
+    )
+    transfer_mechanisms: list[TransferMechanism] = Field(
+        default_factory=list, description="The transfer tools declared for transfers to this recipient "
+                                          "(Art 30(1)(e), Art 46, 49)."
+    )
     placeholder: bool = Field(
         default=False, description="True when the policy names only a category of party."
     )
-    privacy_policy_url: str | None = None
+    privacy_policy_url: str | None = Field(default=None, description="The recipient's own privacy policy.")
 
     @model_validator(mode="after")
     def _parent_for_sub_processor(self) -> Recipient:
@@ -505,11 +611,14 @@ class Recipient(Sourced):
 class System(Sourced):
     """An internal or hosted system holding personal data."""
 
-    id: str
-    name: str
-    description: str | None = None
+    id: str = Field(description="Short identifier activities use to refer to this system.")
+    name: str = Field(description="Name of the application, database or service.")
+    description: str | None = Field(default=None, description="What the system is and what it holds.")
     hosted_by: RecipientId | None = Field(default=None, description="Recipient id of the host, if any.")
-    countries: list[CountryCode] = Field(default_factory=list)
+    countries: list[CountryCode] = Field(
+        default_factory=list, description="Countries where the system stores or gives access to the data "
+                                          "(ISO 3166-1 alpha-2)."
+    )
 
 
 # --------------------------------------------------------------------------
@@ -520,9 +629,14 @@ class System(Sourced):
 class RecipientLink(RopaModel):
     """A recipient of an activity, optionally limited to some of its data categories."""
 
-    recipient: Annotated[str, Ref("recipients", whole=True)]
-    data_categories: list[DataCategoryRef] = Field(default_factory=list)
-    purpose: str | None = None
+    recipient: Annotated[str, Ref("recipients", whole=True)] = Field(
+        description="Id of the recipient the activity discloses data to (Art 30(1)(d))."
+    )
+    data_categories: list[DataCategoryRef] = Field(
+        default_factory=list, description="The categories disclosed to it; empty means all the activity's "
+                                          "categories."
+    )
+    purpose: str | None = Field(default=None, description="Why the data is disclosed to this recipient.")
 
     @model_validator(mode="before")
     @classmethod
@@ -543,7 +657,10 @@ class Retention(Sourced):
         description="ISO 8601 duration (P6Y, P30D), or 'indefinite', or 'not_stated'.",
     )
     trigger: str | None = Field(default=None, description="What starts the period.")
-    description: str | None = None
+    description: str | None = Field(
+        default=None, description="The retention rule in words, e.g. the event the period runs from "
+                                  "(Art 30(1)(f))."
+    )
 
     @field_validator("period")
     @classmethod
@@ -570,57 +687,106 @@ class Retention(Sourced):
 class DataSource(Sourced):
     """Where the personal data of an activity comes from (Art 14(2)(f))."""
 
-    type: SourceType
-    description: str | None = None
+    type: SourceType = Field(
+        description="Where the data comes from: data_subject, third_party, public or generated "
+                    "(Art 14(2)(f))."
+    )
+    description: str | None = Field(default=None, description="The source in words.")
     party: RecipientId | None = Field(default=None, description="Recipient id of the source, if a party.")
 
 
 class Dpia(RopaModel):
     """DPIA reference or screening against the WP248 criteria (Art 35)."""
 
-    reference: str | None = None
-    date: dt.date | None = None
-    criteria_met: list[DpiaCriterion] = Field(default_factory=list)
-    screening_notes: str | None = None
-    required: bool | None = None
+    reference: str | None = Field(
+        default=None, description="Reference of the data protection impact assessment (Art 35)."
+    )
+    date: dt.date | None = Field(default=None, description="Date the DPIA was completed.")
+    criteria_met: list[DpiaCriterion] = Field(
+        default_factory=list, description="The EDPB/WP248 criteria of likely high risk the activity meets."
+    )
+    screening_notes: str | None = Field(
+        default=None, description="The screening: why a DPIA is or is not needed."
+    )
+    required: bool | None = Field(
+        default=None, description="Whether a DPIA is required (Art 35(1), (3)); None when not screened."
+    )
 
 
 class ProcessingActivity(Sourced):
     """One processing activity of the controller's record (Art 30(1))."""
 
-    id: str
-    name: str
-    description: str | None = None
-    status: ActivityStatus = ActivityStatus.active
-    purposes: list[Purpose] = Field(default_factory=list)
+    id: str = Field(description="Short stable identifier of the activity (used in findings and references).")
+    name: str = Field(description="Name of the processing activity as the organisation calls it.")
+    description: str | None = Field(
+        default=None, description="What is done with the data, in a sentence or two."
+    )
+    status: ActivityStatus = Field(
+        default=ActivityStatus.active, description="active, planned or retired; retired activities are kept "
+                                                   "for history and not audited."
+    )
+    purposes: list[Purpose] = Field(
+        default_factory=list, description="Purposes of the processing (Art 30(1)(b)), as fideslang data "
+                                          "uses."
+    )
     legal_basis: Annotated[list[LegalBasis], BeforeValidator(_as_list)] = Field(
-        default_factory=list
+        default_factory=list,
+        description="Lawful basis or bases of the processing (Art 6(1))."
     )
     legitimate_interest: str | None = Field(default=None, description="The interest, for 6(1)(f).")
     legitimate_interest_assessment: str | None = Field(
         default=None, description="Reference of the balancing test (LIA)."
     )
     consent_withdrawal: str | None = Field(default=None, description="How consent is withdrawn.")
-    special_category_condition: SpecialCategoryCondition | None = None
-    criminal_data_basis: str | None = Field(default=None, description="Art 10 authority.")
-    data_subjects: list[DataSubjectRef] = Field(default_factory=list)
-    data_categories: list[DataCategoryRef] = Field(default_factory=list)
-    sources: list[DataSource] = Field(default_factory=list)
-    recipients: Annotated[list[RecipientLink], BeforeValidator(_as_list)] = Field(
-        default_factory=list
+    special_category_condition: SpecialCategoryCondition | None = Field(
+        default=None, description="Art 9(2) condition when special categories are processed."
     )
-    systems: list[SystemId] = Field(default_factory=list)
-    retention: list[Retention] = Field(default_factory=list)
-    security_measures: list[SecurityMeasureId] = Field(default_factory=list)
-    children_data: bool | None = None
-    age_verification: str | None = None
-    automated_decision_making: str | None = None
+    criminal_data_basis: str | None = Field(default=None, description="Art 10 authority.")
+    data_subjects: list[DataSubjectRef] = Field(
+        default_factory=list, description="Categories of data subjects (Art 30(1)(c))."
+    )
+    data_categories: list[DataCategoryRef] = Field(
+        default_factory=list, description="Categories of personal data (Art 30(1)(c)), as fideslang data "
+                                          "categories."
+    )
+    sources: list[DataSource] = Field(
+        default_factory=list, description="Where the data comes from (Art 14(2)(f))."
+    )
+    recipients: Annotated[list[RecipientLink], BeforeValidator(_as_list)] = Field(
+        default_factory=list,
+        description="Recipients the data is disclosed to, by id (Art 30(1)(d))."
+    )
+    systems: list[SystemId] = Field(default_factory=list, description="Systems the data is held in, by id.")
+    retention: list[Retention] = Field(
+        default_factory=list, description="Time limits for erasure of the categories of data "
+                                          "(Art 30(1)(f))."
+    )
+    security_measures: list[SecurityMeasureId] = Field(
+        default_factory=list, description="Security measures protecting the data, by id (Art 30(1)(g), "
+                                          "Art 32(1))."
+    )
+    children_data: bool | None = Field(
+        default=None, description="Whether the activity processes children's data (Art 8)."
+    )
+    age_verification: str | None = Field(
+        default=None, description="How the age of a child, or parental consent, is verified (Art 8(2))."
+    )
+    automated_decision_making: str | None = Field(
+        default=None, description="Automated decisions or profiling, and the logic involved (Art 22, "
+                                  "Art 13(2)(f))."
+    )
     provision_requirement: str | None = Field(
         default=None, description="Whether providing the data is required, and why (Art 13(2)(e))."
     )
-    dpia: Dpia | None = None
-    owner: str | None = None
-    last_reviewed: dt.date | None = None
+    dpia: Dpia | None = Field(
+        default=None, description="The data protection impact assessment, or its screening (Art 35)."
+    )
+    owner: str | None = Field(
+        default=None, description="Who in the organisation is responsible for the activity."
+    )
+    last_reviewed: dt.date | None = Field(
+        default=None, description="Date the activity's entry was last reviewed (YYYY-MM-DD)."
+    )
 
     @property
     def recipient_ids(self) -> list[str]:
@@ -639,17 +805,36 @@ class ProcessingActivity(Sourced):
 class ProcessorActivity(Sourced):
     """Processing carried out on behalf of a controller (Art 30(2))."""
 
-    id: str
-    name: str
-    controller: Contact
-    controller_representative: Contact | None = None
-    categories_of_processing: list[str] = Field(min_length=1)
-    data_categories: list[DataCategoryRef] = Field(default_factory=list)
-    sub_processors: list[RecipientId] = Field(default_factory=list)
-    transfer_countries: list[CountryCode] = Field(default_factory=list)
-    transfer_mechanisms: list[TransferMechanism] = Field(default_factory=list)
-    security_measures: list[SecurityMeasureId] = Field(default_factory=list)
-    last_reviewed: dt.date | None = None
+    id: str = Field(description="Short stable identifier of this processing on behalf of a controller.")
+    name: str = Field(description="Name of the processing carried out for the controller.")
+    controller: Contact = Field(
+        description="The controller on whose behalf the organisation processes (Art 30(2)(a))."
+    )
+    controller_representative: Contact | None = Field(
+        default=None, description="The controller's representative in the EU, if any (Art 30(2)(a))."
+    )
+    categories_of_processing: list[str] = Field(
+        min_length=1, description="Categories of processing carried out on behalf of the controller "
+                                  "(Art 30(2)(b))."
+    )
+    data_categories: list[DataCategoryRef] = Field(
+        default_factory=list, description="Categories of personal data processed for the controller."
+    )
+    sub_processors: list[RecipientId] = Field(
+        default_factory=list, description="Sub-processors engaged, by recipient id (Art 28(2), (4))."
+    )
+    transfer_countries: list[CountryCode] = Field(
+        default_factory=list, description="Third countries the data is transferred to (Art 30(2)(c))."
+    )
+    transfer_mechanisms: list[TransferMechanism] = Field(
+        default_factory=list, description="Transfer tools for those transfers (Art 30(2)(c), Art 46, 49)."
+    )
+    security_measures: list[SecurityMeasureId] = Field(
+        default_factory=list, description="Security measures, by id (Art 30(2)(d), Art 32(1))."
+    )
+    last_reviewed: dt.date | None = Field(
+        default=None, description="Date the entry was last reviewed (YYYY-MM-DD)."
+    )
 
 
 # --------------------------------------------------------------------------
@@ -660,47 +845,78 @@ class ProcessorActivity(Sourced):
 class RightCommitment(Sourced):
     """How a data subject right is exercised and answered (Art 12, 15-22, 77)."""
 
-    right: DataSubjectRight
-    how: str | None = None
-    response_time: str | None = None
-    limitations: str | None = None
+    right: DataSubjectRight = Field(description="The data subject's right (Chapter III; Art 7(3); Art 77).")
+    how: str | None = Field(
+        default=None, description="How a person exercises the right (contact, form, procedure)."
+    )
+    response_time: str | None = Field(
+        default=None, description="The time the organisation commits to answer in (Art 12(3): one month, "
+                                  "extendable)."
+    )
+    limitations: str | None = Field(
+        default=None, description="Limits or conditions the organisation states on the right."
+    )
 
 
 class BreachProcedure(Sourced):
     """Personal data breach handling (Art 33 authority within 72 h, Art 34 individuals)."""
 
-    decided_by: str | None = None
-    notify_authority_within_hours: int | None = Field(default=None, ge=0)
-    authority_notification: str | None = None
-    data_subject_notification: str | None = None
-    exceptions: str | None = None
-    internal_sanctions: str | None = None
+    decided_by: str | None = Field(
+        default=None, description="Who assesses a breach and decides on notification."
+    )
+    notify_authority_within_hours: int | None = Field(
+        default=None, ge=0, description="Hours within which the supervisory authority is notified "
+                                        "(Art 33(1): 72 at most)."
+    )
+    authority_notification: str | None = Field(
+        default=None, description="How the supervisory authority is notified (Art 33)."
+    )
+    data_subject_notification: str | None = Field(
+        default=None, description="How and when data subjects are told (Art 34)."
+    )
+    exceptions: str | None = Field(
+        default=None, description="Cases the procedure exempts from notification (Art 33(1), 34(3))."
+    )
+    internal_sanctions: str | None = Field(
+        default=None, description="Consequences for staff who cause or hide a breach."
+    )
 
 
 class ChildrenPolicy(Sourced):
     """Children's data (Art 8): threshold, targeting, and what happens to minors' data."""
 
-    minimum_age: int | None = Field(default=None, ge=0, le=18)
-    directed_at_children: bool | None = None
-    age_verification: str | None = None
-    on_discovery: str | None = None
+    minimum_age: int | None = Field(
+        default=None, ge=0, le=18, description="Age under which parental consent is needed (Art 8(1): 16, "
+                                               "or down to 13 by member state law)."
+    )
+    directed_at_children: bool | None = Field(
+        default=None, description="Whether the service is directed at children."
+    )
+    age_verification: str | None = Field(
+        default=None, description="How age, or parental consent, is verified (Art 8(2))."
+    )
+    on_discovery: str | None = Field(
+        default=None, description="What happens when a child's data is found without valid consent."
+    )
 
 
 class CookieUse(Sourced):
     """A cookie or similar tracker (ePrivacy Directive Art 5(3))."""
 
-    id: str
-    name: str
+    id: str = Field(description="Short identifier of the cookie or tracker.")
+    name: str = Field(description="Name of the cookie, or of the tool that sets it.")
     provider: RecipientId | None = Field(default=None, description="Recipient id setting it, if a party.")
-    purpose: str
+    purpose: str = Field(description="What the cookie is used for.")
     type: str = Field(description="strictly_necessary, preferences, analytics or marketing")
     consent_required: bool | None = Field(
         default=None,
         description="Whether ePrivacy Art 5(3) requires consent for it (not whether consent is asked: "
         "that is consent_mechanism).",
     )
-    consent_mechanism: str | None = None
-    duration: str | None = None
+    consent_mechanism: str | None = Field(
+        default=None, description="How consent is asked and recorded (ePrivacy Art 5(3), GDPR Art 7)."
+    )
+    duration: str | None = Field(default=None, description="How long the cookie is kept on the device.")
 
     @field_validator("type")
     @classmethod
@@ -714,18 +930,29 @@ class CookieUse(Sourced):
 class OtherCommitment(Sourced):
     """Any other statement the policy makes (anti-spam, no sale of data, policy changes...)."""
 
-    topic: str
-    statement: str
+    topic: str = Field(description="What the commitment is about, in a few words.")
+    statement: str = Field(description="The commitment as the policy makes it.")
 
 
 class Commitments(RopaModel):
     """Organisation-wide commitments stated in the privacy policy."""
 
-    rights: list[RightCommitment] = Field(default_factory=list)
-    breach_procedure: BreachProcedure | None = None
-    children: ChildrenPolicy | None = None
-    cookies: list[CookieUse] = Field(default_factory=list)
-    other: list[OtherCommitment] = Field(default_factory=list)
+    rights: list[RightCommitment] = Field(
+        default_factory=list, description="How each data subject right is honoured (Art 12-22)."
+    )
+    breach_procedure: BreachProcedure | None = Field(
+        default=None, description="The personal data breach procedure (Art 33-34)."
+    )
+    children: ChildrenPolicy | None = Field(
+        default=None, description="The policy on children's data (Art 8)."
+    )
+    cookies: list[CookieUse] = Field(
+        default_factory=list, description="Cookies and similar trackers set on users' devices "
+                                          "(ePrivacy Art 5(3))."
+    )
+    other: list[OtherCommitment] = Field(
+        default_factory=list, description="Other commitments the policy makes."
+    )
 
 
 # --------------------------------------------------------------------------
@@ -736,16 +963,25 @@ class Commitments(RopaModel):
 class TaxonomyExtension(RopaModel):
     """A register's own taxonomy key, child of a fideslang default key."""
 
-    fides_key: str
-    name: str
-    parent_key: str
-    description: str | None = None
+    fides_key: str = Field(
+        description="The new key, starting with its parent key (e.g. user.contact.messenger_id)."
+    )
+    name: str = Field(description="Human-readable name of the new key.")
+    parent_key: str = Field(description="The fideslang key this extends.")
+    description: str | None = Field(default=None, description="What the new key covers.")
 
 
 class Taxonomy(RopaModel):
-    data_categories: list[TaxonomyExtension] = Field(default_factory=list)
-    data_uses: list[TaxonomyExtension] = Field(default_factory=list)
-    data_subjects: list[TaxonomyExtension] = Field(default_factory=list)
+    data_categories: list[TaxonomyExtension] = Field(
+        default_factory=list, description="The register's own data categories, extending fideslang's."
+    )
+    data_uses: list[TaxonomyExtension] = Field(
+        default_factory=list, description="The register's own data uses (purposes), extending fideslang's."
+    )
+    data_subjects: list[TaxonomyExtension] = Field(
+        default_factory=list, description="The register's own categories of data subjects, extending "
+                                          "fideslang's."
+    )
 
 
 # --------------------------------------------------------------------------
@@ -756,15 +992,31 @@ class Taxonomy(RopaModel):
 class Register(RopaModel):
     """A whole record of processing activities, with cross-references checked by the loader."""
 
-    organisation: Organisation
-    activities: list[ProcessingActivity] = Field(default_factory=list)
-    recipients: list[Recipient] = Field(default_factory=list)
-    security_measures: list[SecurityMeasure] = Field(default_factory=list)
-    systems: list[System] = Field(default_factory=list)
-    processor_activities: list[ProcessorActivity] = Field(default_factory=list)
-    commitments: Commitments = Field(default_factory=Commitments)
-    taxonomy: Taxonomy = Field(default_factory=Taxonomy)
-    source_path: str | None = None
+    organisation: Organisation = Field(description="The controller keeping this record (Art 30(1)(a)).")
+    activities: list[ProcessingActivity] = Field(
+        default_factory=list, description="Processing activities under the controller's responsibility "
+                                          "(Art 30(1))."
+    )
+    recipients: list[Recipient] = Field(
+        default_factory=list, description="Parties personal data is disclosed to (Art 30(1)(d))."
+    )
+    security_measures: list[SecurityMeasure] = Field(
+        default_factory=list, description="Technical and organisational security measures (Art 30(1)(g), "
+                                          "Art 32(1))."
+    )
+    systems: list[System] = Field(default_factory=list, description="Systems the data is held in.")
+    processor_activities: list[ProcessorActivity] = Field(
+        default_factory=list, description="Processing carried out as a processor for other controllers "
+                                          "(Art 30(2))."
+    )
+    commitments: Commitments = Field(
+        default_factory=Commitments, description="What the privacy policy commits to: rights, breaches, "
+                                                 "children, cookies."
+    )
+    taxonomy: Taxonomy = Field(
+        default_factory=Taxonomy, description="The register's own extensions of the fideslang taxonomy."
+    )
+    source_path: str | None = Field(default=None, description="The folder the register was loaded from.")
     source_hash: str | None = Field(default=None, description="SHA-256 of the source files.")
 
     _index: dict[str, dict[str, Any]] = PrivateAttr(default_factory=dict)
