@@ -101,8 +101,8 @@ def _sourced_records(ctx: AuditContext) -> Iterator[tuple[str, str, list[tuple[s
         for i, record in enumerate(kind.records(ctx.register)):
             if not isinstance(record, Sourced) or (kind.kind == "activities" and id(record) not in in_force):
                 continue
-            name = getattr(record, "name", None) or getattr(record, "topic", None) or kind.key(record, i)
-            yield kind.ref(record, i), f"{kind.word} {name}", list(_assumed(record))
+            what = f"{kind.word} {kind.name(record, i)}" if kind.name_field else kind.word
+            yield kind.ref(record, i), what, list(_assumed(record))
 
 
 @rule("ROPA-H004", "info", "Art 5(2)", "Assumptions still to confirm",

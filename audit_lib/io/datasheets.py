@@ -20,14 +20,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from audit_lib.export.sheet import Column, Sheet
 from audit_lib.io.cells import ILLEGAL_XML_RE
 from audit_lib.model import Register
 from audit_lib.model.catalogue import CATALOGUE, RecordKind
+
+if TYPE_CHECKING:  # the sheet type is the export's; imported where used (io does not import export)
+    from audit_lib.export.sheet import Sheet
 
 PREFIX = "data."
 
@@ -187,6 +189,8 @@ def _hashed(sheet: str, headers: list[str], rows: Iterator[list[Any]], digest: D
 def data_sheets(register: Register) -> Iterator[Sheet]:
     """The hidden machine-readable sheets, one per record type (written even when empty), then
     ``data.meta`` with the format and the digest of everything above it."""
+    from audit_lib.export.sheet import Column, Sheet
+
     digest = Digest()
     for table in DATA_TABLES:
         columns = [Column(name, width=18) for name, _ in field_kinds(table.model)]

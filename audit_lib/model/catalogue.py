@@ -3,7 +3,7 @@
 Each entry says which model a record is, where it sits in :class:`Register` (attribute
 path), which register file holds it, which field identifies it, how a reader calls it,
 and how its canonical record path is written (``activities[newsletter]``,
-``organisation``, ``commitments.rights[access]``). The loader, the importers, the
+``organisation``, ``commitments.cookies[ga]``). The loader, the importers, the
 export and the audit walk registers through this table instead of listing kinds by hand.
 """
 
@@ -54,6 +54,13 @@ class RecordKind:
     label: str
     """What a reader calls one record (``processing activity``)."""
     many: bool = True
+    name_field: str | None = "name"
+    """Field that names one record for a reader (``right`` for a right commitment), if any."""
+
+    def name(self, record: Any, index: int = 0) -> str:
+        """How a message names one record: its name field, else its identifier."""
+        value = getattr(record, self.name_field, None) if self.name_field else None
+        return str(getattr(value, "value", value)) if value else self.key(record, index)
 
     @property
     def word(self) -> str:
@@ -63,7 +70,7 @@ class RecordKind:
     def ref(self, record: Any, index: int = 0) -> str:
         """How a finding names a record: its id when top-level (``newsletter``), else its canonical path.
 
-        ``organisation``, ``commitments.rights[access]``, ``commitments.other[0]``.
+        ``organisation``, ``commitments.cookies[ga]``, ``commitments.rights[0]``.
         """
         if self.many and len(self.attribute) == 1:
             return self.key(record, index)
@@ -108,15 +115,16 @@ CATALOGUE: tuple[RecordKind, ...] = (
     RecordKind("systems", System, ("systems",), "systems.yaml", "id", "system"),
     RecordKind("processor_activities", ProcessorActivity, ("processor_activities",),
                "processor_activities.yaml", "id", "processor activity (Art 30(2))"),
-    RecordKind("rights", RightCommitment, ("commitments", "rights"), "commitments.yaml", "right",
-               "data-subject right"),
+    # A right may have several commitments (one per context), so they are identified by position.
+    RecordKind("rights", RightCommitment, ("commitments", "rights"), "commitments.yaml", None,
+               "data-subject right", name_field="right"),
     RecordKind("breach_procedure", BreachProcedure, ("commitments", "breach_procedure"), "commitments.yaml",
-               None, "breach procedure", many=False),
+               None, "breach procedure", many=False, name_field=None),
     RecordKind("children", ChildrenPolicy, ("commitments", "children"), "commitments.yaml", None,
-               "children policy", many=False),
+               "children policy", many=False, name_field=None),
     RecordKind("cookies", CookieUse, ("commitments", "cookies"), "commitments.yaml", "id", "cookie"),
     RecordKind("other_commitments", OtherCommitment, ("commitments", "other"), "commitments.yaml", None,
-               "other commitment"),
+               "other commitment", name_field="topic"),
     RecordKind("taxonomy_categories", TaxonomyExtension, ("taxonomy", "data_categories"), "taxonomy.yaml",
                "fides_key", "data category (own taxonomy)"),
     RecordKind("taxonomy_uses", TaxonomyExtension, ("taxonomy", "data_uses"), "taxonomy.yaml", "fides_key",
