@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from audit_lib.issues import Issue as Finding
-from audit_lib.issues import Severity, Stage, declare
+from audit_lib.issues import Severity, Stage, at_or_above, declare  # noqa: F401  (at_or_above: re-exported)
 from audit_lib.model import (
     ActivityStatus,
     DataCategoryRef,
@@ -73,8 +73,8 @@ class Rule:
 
     def run(self, ctx: AuditContext) -> Iterator[Finding]:
         for hit in self.func(ctx):
-            yield Finding(code=self.code, severity=self.severity, message=hit.message, article=self.article,
-                          record=hit.record, field=hit.field, remedy=hit.remedy or self.remedy)
+            yield Finding.of(self.code, hit.message, record=hit.record, field=hit.field,
+                             remedy=hit.remedy or self.remedy)
 
 
 RULES: dict[str, Rule] = {}
@@ -298,11 +298,6 @@ def findings_table(findings: Iterable[Finding]) -> pd.DataFrame:
     """Findings as a DataFrame (columns :data:`FIELDS`), most severe first."""
     rows = [finding_row(f) for f in sorted(findings, key=sort_key)]
     return pd.DataFrame(rows, columns=list(FIELDS))
-
-
-def at_or_above(findings: Iterable[Finding], level: Severity | str) -> list[Finding]:
-    """The findings of severity ``level`` or more severe (for a CI gate)."""
-    return [f for f in findings if f.severity.at_least(level)]
 
 
 def counts(findings: Iterable[Finding]) -> dict[str, int]:
