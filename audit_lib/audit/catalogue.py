@@ -19,6 +19,9 @@ DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "audit-rules.md"
 
 TOPICS = {
     "completeness": "Completeness of the record (Art 30(1) and 30(2))",
+    "consent": "Cookies, consent and electronic marketing (ePrivacy Art 5(3), 13; GDPR Art 4(11), 7, 26)",
+    "security": "Security of processing (Art 32, 5(1)(f))",
+    "rights": "Data subjects' rights (Art 12, 15-21)",
     "transfers": "Transfers outside the EEA (Chapter V)",
     "processors": "Processors and joint controllers (Art 26, 28)",
     "special_data": "Special categories, criminal and children's data (Art 8, 9, 10)",
