@@ -201,7 +201,7 @@ def breach_content(ctx: AuditContext) -> Iterator[Hit]:
         field = "decided_by" if not proc.decided_by else "breach_log" if not proc.breach_log \
             else "data_subject_notification"
         yield Hit(ORGANISATION, f"{BREACH}.{field}",
-                  f"the breach procedure does not say {'; nor '.join(gaps)}")
+                  f"the breach procedure does not record {'; '.join(gaps)}")
 
 
 _EXCEPTION_TEXT = {
