@@ -98,14 +98,14 @@ class Issue:
     accepted: bool = False
     """True while an accepted risk (``accepted.yaml``, in force on the audit date) covers this issue."""
     acceptance: Any = None
-    """The :class:`audit_lib.audit.accepted.Acceptance` matching this issue, in force or expired."""
+    """The :class:`audit_lib.audit.accepted.Acceptance` written for this issue, in force or lapsed."""
 
     @property
     def status(self) -> str:
-        """'accepted', 'acceptance expired' (the risk was accepted, the acceptance has lapsed) or 'open'."""
+        """'accepted', 'acceptance lapsed' (accepted once; expired, or the issue has changed) or 'open'."""
         if self.accepted:
             return "accepted"
-        return "acceptance expired" if self.acceptance is not None else "open"
+        return "acceptance lapsed" if self.acceptance is not None else "open"
 
     def __post_init__(self) -> None:
         if self.code not in CODES:

@@ -790,7 +790,8 @@ def test_grouped_rule_lists_every_record_once():
 
 def test_a008_leaves_placeholders_and_authorities_to_their_own_rules():
     data = clean()
-    add_recipient(data, {"id": "mailers", "name": "Mailers (unnamed)", "role": "processor", "placeholder": True})
+    add_recipient(data, {"id": "mailers", "name": "Mailers (unnamed)", "role": "processor",
+                         "placeholder": True})
     add_recipient(data, {"id": "police", "name": "Police", "role": "public_authority"})
     got = codes(data)
     assert "ROPA-A008" not in got and {"ROPA-H003", "ROPA-L006"} <= got
@@ -1093,6 +1094,7 @@ def test_h005_not_when_the_acceptance_covers_a_finding():
 
     data = clean()
     activity(data)["retention"] = []
-    acc = Acceptance(code="ROPA-R001", records=["orders"], justification="j", owner="DPO", expires="2027-01-01")
+    acc = Acceptance(code="ROPA-R001", records=["orders"], justification="j", owner="DPO",
+                     expires="2027-01-01")
     got = audit(build(data), as_of=AS_OF, accepted=[acc])
     assert [f.code for f in got] == ["ROPA-R001"] and got[0].accepted

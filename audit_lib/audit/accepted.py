@@ -10,9 +10,9 @@
 
 An acceptance covers a finding of that code whose records are all among ``records``. While it is
 in force (the audit date is on or before ``expires``) the finding is shown as accepted and does not
-fail ``ropa audit --fail-on``; it comes back open the day after expiry, or as soon as the finding
-changes (it covers a record the acceptance does not list). An acceptance that covers no finding is
-itself reported (ROPA-H005), so stale acceptances do not pile up.
+fail ``ropa audit --fail-on``; it comes back ('acceptance lapsed') the day after expiry, or as soon
+as the finding changes (it covers a record the acceptance does not list). An acceptance that
+concerns no finding is itself reported (ROPA-H005), so stale acceptances do not pile up.
 
 The file is read with the register loader's YAML reader (same limits, same messages); every
 problem names the file, the line, the acceptance and the field.
@@ -79,6 +79,11 @@ class Acceptance(RopaModel):
         """True when the finding has this code and every record it lists is accepted."""
         return finding.code == self.code and set(finding.records or (finding.record,)) <= set(self.records)
 
+    def concerns(self, finding: Finding) -> bool:
+        """True when the finding has this code and lists at least one accepted record (it may have grown)."""
+        listed = set(finding.records or (finding.record,))
+        return finding.code == self.code and bool(listed & set(self.records))
+
     def describe(self) -> str:
         """One line for a table: owner, expiry and justification."""
         return f"accepted by {self.owner} until {self.expires}: {self.justification}"
@@ -137,18 +142,20 @@ def read_acceptances(folder: str | Path | None) -> list[Acceptance]:
 
 def apply_acceptances(findings: Iterable[Finding], acceptances: list[Acceptance], as_of: dt.date,
                       report_unmatched: bool = True) -> list[Finding]:
-    """The findings with each covered one marked (``accepted`` while in force, ``acceptance`` always),
-    plus one ROPA-H005 finding per acceptance that covers nothing (when ``report_unmatched``)."""
+    """The findings, each one an acceptance was written for carrying it (``acceptance``) and marked
+    ``accepted`` while the acceptance is in force and still covers all its records; plus one
+    ROPA-H005 finding per acceptance that concerns no finding (when ``report_unmatched``)."""
     used: set[int] = set()
     out: list[Finding] = []
     for f in findings:
-        matching = [(i, a) for i, a in enumerate(acceptances) if a.covers(f)]
+        matching = [(i, a) for i, a in enumerate(acceptances) if a.concerns(f)]
         if not matching:
             out.append(f)
             continue
         used.update(i for i, _ in matching)
-        i, acc = max(matching, key=lambda pair: (pair[1].in_force(as_of), pair[1].expires))
-        out.append(dataclasses.replace(f, accepted=acc.in_force(as_of), acceptance=acc))
+        i, acc = max(matching, key=lambda pair: (pair[1].covers(f) and pair[1].in_force(as_of),
+                                                 pair[1].covers(f), pair[1].expires))
+        out.append(dataclasses.replace(f, accepted=acc.covers(f) and acc.in_force(as_of), acceptance=acc))
     if report_unmatched:
         for i, acc in enumerate(acceptances):
             if i not in used:

@@ -52,7 +52,7 @@ FIELDS = ("code", "severity", "article", "record", "field", "message", "remedy",
           "acceptance")
 """The columns a findings table shows (a finding is an :class:`~audit_lib.issues.Issue` with no file):
 ``records`` lists every record the finding covers, ``status`` is open, accepted or 'acceptance
-expired', ``acceptance`` says who accepted the risk, until when and why."""
+lapsed', ``acceptance`` says who accepted the risk, until when and why."""
 
 LEVELS = (Severity.high, Severity.medium, Severity.low, Severity.info)
 """The severities a finding can have, most severe first (``error`` is for unusable input)."""

@@ -72,13 +72,14 @@ def _table(findings, org_name: str, as_of: dt.date) -> str:
     lines = [head]
     wrap = textwrap.TextWrapper(width=100, initial_indent="    ", subsequent_indent="    ")
     for f in findings:
-        mark = {"accepted": "  ACCEPTED", "acceptance expired": "  ACCEPTANCE EXPIRED"}.get(f.status, "")
+        mark = {"accepted": "  ACCEPTED", "acceptance lapsed": "  ACCEPTANCE LAPSED"}.get(f.status, "")
         lines += ["", f"{f.severity.value.upper():<6}  {f.code}  [{f.article}]  {f.record} / {f.field}{mark}",
                   wrap.fill(f.message)]
         if len(f.records) > 1:
             lines.append(wrap.fill(f"Records ({len(f.records)}): {', '.join(f.records)}"))
         if f.acceptance is not None:
-            lines.append(wrap.fill(("" if f.accepted else "Was ") + f.acceptance.describe().capitalize()))
+            said = f.acceptance.describe()
+            lines.append(wrap.fill(f"Was {said}" if not f.accepted else said[0].upper() + said[1:]))
         lines.append(wrap.fill("Fix: " + f.remedy))
     return "\n".join(lines) + "\n"
 
