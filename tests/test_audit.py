@@ -330,3 +330,84 @@ def test_audit_on_minimal_is_today_by_default():
     reviewed = dt.date(2026, 6, 1)
     expected = dt.date.today() > reviewed.replace(year=reviewed.year + 1)
     assert ("ROPA-O007" in {f.code for f in findings}) is expected
+
+
+# --------------------------------------------------------------------------
+# Audit v2 on the samples: what an authority checks first, as a work list
+# --------------------------------------------------------------------------
+
+
+def _records_of(findings, code):
+    return {r for f in findings.get(code, []) for r in f.records}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_samples_get_cookie_consent_and_identity_findings(name):
+    findings = _by_code(audit(_sample(name), as_of=AS_OF))
+    [trackers] = findings["ROPA-C001"]
+    assert trackers.severity is Severity.high and len(trackers.records) >= 2
+    [identity] = findings["ROPA-A001"]
+    assert identity.field == "legal_entity" and "no legal entity" in identity.message
+
+
+def test_mobikin_findings_an_authority_checks_first():
+    findings = _by_code(audit(_sample("mobikin"), as_of=AS_OF))
+    assert _records_of(findings, "ROPA-K001") == {"commitments.cookies.password_cookie"}
+    [exceptions] = findings["ROPA-O010"]
+    assert exceptions.severity is Severity.high and "high risk" in exceptions.message
+    assert {"third_party_tracking", "interest_profiling"} <= _records_of(findings, "ROPA-C002")
+    assert "breach log" in findings["ROPA-O009"][0].message
+    assert "assessment is open" in findings["ROPA-O011"][0].message  # "Unknown ... to assess" is no answer
+    assert {"legal_obligations", "law_enforcement_disclosure"} <= _records_of(findings, "ROPA-L005")
+    assert "public_authorities" in _records_of(findings, "ROPA-L006")
+    # the true high findings of the first audit stay
+    assert "ROPA-O001" in findings
+    assert {"third_party_tracking", "interest_profiling"} <= _records_of(findings, "ROPA-D002")
+    assert {"disqus", "quora"} <= _records_of(findings, "ROPA-T002") | _records_of(findings, "ROPA-T001")
+    assert "google_analytics" in _records_of(findings, "ROPA-P001")
+
+
+def test_dearmob_findings_an_authority_checks_first():
+    findings = _by_code(audit(_sample("dearmob"), as_of=AS_OF))
+    assert findings["ROPA-O005"][0].severity is Severity.high  # no breach procedure at all
+    assert "giveaway" in findings["ROPA-C005"][0].message  # newsletters to contest participants
+    [rights] = findings["ROPA-U001"]
+    assert all(w in rights.message for w in ("access (Art 15, only in part)", "restriction", "portability"))
+    assert "reasonable timeframe" in findings["ROPA-U002"][0].message
+    assert "website_analytics" in _records_of(findings, "ROPA-L004")  # no withdrawal route
+
+
+@pytest.mark.parametrize(("name", "ceiling"), [("mobikin", 40), ("dearmob", 25)])
+def test_sample_work_list_is_short_and_repeats_nothing(name, ceiling):
+    from audit_lib.audit import duplicates
+
+    findings = audit(_sample(name), as_of=AS_OF)
+    assert len([f for f in findings if f.severity is not Severity.info]) <= ceiling
+    assert duplicates(findings) == []
+
+
+def test_duplicates_names_a_code_reported_twice_for_a_record():
+    from audit_lib.audit import duplicates
+
+    one = Finding.of("ROPA-R001", "x", record="a", records=("a", "b"))
+    two = Finding.of("ROPA-R001", "y", record="b")
+    assert duplicates([one, two]) == [("ROPA-R001", "b")] and duplicates([one]) == []
+
+
+_EXPORT_DEDUP = pytest.mark.xfail(
+    strict=True, reason="audit_lib/export/context.py _gap_findings dedups ROPA-X001 on 'record' only, "
+    "not on a grouped finding's 'records' (export owner / lead to fix at merge)")
+
+
+@pytest.mark.parametrize("name", ["dearmob", pytest.param("mobikin", marks=_EXPORT_DEDUP)])
+def test_workbook_findings_are_the_audit_findings(name):
+    """One source of truth: the Findings sheet shows the audit's findings and repeats none of them."""
+    from audit_lib.export.context import build_context
+
+    register = _sample(name)
+    rows = build_context(register, AS_OF, diagram=False).findings
+    found = audit(register, as_of=AS_OF)
+    assert [(r["code"], r["records"]) for r in rows if r["source"] == "audit"] == [
+        (f.code, ", ".join(f.records)) for f in found]
+    covered = {(r, f.field) for f in found for r in f.records}
+    assert not [r for r in rows if r["source"] != "audit" and (r["record"], r["field"]) in covered]

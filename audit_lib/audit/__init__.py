@@ -36,11 +36,12 @@ from audit_lib.audit.core import (
     audit,
     blocking,
     counts,
+    duplicates,
     findings_table,
 )
 
 __all__ = [
     "FIELDS", "LEVELS", "RULES", "Acceptance", "AcceptedError", "AuditContext", "Finding", "Rule", "Severity",
     "apply_acceptances", "assumptions", "assumptions_table", "at_or_above", "audit", "blocking",
-    "catalogue_markdown", "catalogue_table", "counts", "findings_table", "read_acceptances",
+    "catalogue_markdown", "catalogue_table", "counts", "duplicates", "findings_table", "read_acceptances",
 ]

@@ -359,6 +359,19 @@ def blocking(findings: Iterable[Finding], level: Severity | str) -> list[Finding
     return [f for f in findings if f.severity.at_least(level) and not f.accepted]
 
 
+def duplicates(findings: Iterable[Finding]) -> list[tuple[str, str]]:
+    """(code, record) pairs reported by more than one finding: a work list should have none."""
+    seen: set[tuple[str, str]] = set()
+    twice: list[tuple[str, str]] = []
+    for f in findings:
+        for record in f.records or (f.record,):
+            key = (f.code, record)
+            if key in seen and key not in twice:
+                twice.append(key)
+            seen.add(key)
+    return twice
+
+
 def counts(findings: Iterable[Finding]) -> dict[str, int]:
     """Number of findings per severity, every severity present (zero when none)."""
     out = {s.value: 0 for s in LEVELS}
