@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from audit_lib.audit.core import ORGANISATION, AuditContext, Hit, rule
+from audit_lib.audit.core import ORGANISATION, AuditContext, Hit, listing, rule
 from audit_lib.model import DpiaCriterion
 from audit_lib.model.records import BreachException
 
@@ -74,22 +74,27 @@ def dpo_missing(ctx: AuditContext) -> Iterator[Hit]:
 
 def dpo_indicators(ctx: AuditContext) -> list[str]:
     """What in the register points to Art 37(1)(b) or (c): monitoring of people in the EU, tracking
-    or profiling purposes, third-party marketing trackers, special-category or criminal data."""
+    or profiling purposes, third-party marketing trackers, special-category or criminal data
+    (worked out once per audit: ROPA-O004 and ROPA-O011 both ask)."""
+    cached = ctx.__dict__.get("_dpo_indicators")
+    if cached is not None:
+        return cached
     org = ctx.organisation
-    found = []
+    found: list[str] = []
     if org.monitors_behaviour_in_eu:
         found.append("it monitors the behaviour of people in the EU")
     monitoring = [a.id for a in ctx.activities
                   if any(w in p.key for p in a.purposes for w in MONITORING_WORDS)
                   or (a.dpia and DpiaCriterion.systematic_monitoring in a.dpia.criteria_met)]
     if monitoring:
-        found.append(f"tracking or profiling in {', '.join(monitoring)}")
+        found.append(f"tracking or profiling in {listing(monitoring)}")
     trackers = [c.id for c in ctx.register.commitments.cookies if c.provider and c.type == "marketing"]
     if trackers:
-        found.append(f"third-party marketing trackers ({', '.join(trackers)})")
+        found.append(f"third-party marketing trackers ({listing(trackers)})")
     sensitive = [a.id for a in ctx.activities if ctx.facts[a.id].special or ctx.facts[a.id].criminal]
     if sensitive:
-        found.append(f"special-category or criminal data in {', '.join(sensitive)}")
+        found.append(f"special-category or criminal data in {listing(sensitive)}")
+    ctx.__dict__["_dpo_indicators"] = found
     return found
 
 
