@@ -16,8 +16,12 @@ from audit_lib.model.records import ConsentCollection, ConsentMechanism
 
 NOT_CONSENT = (ConsentMechanism.continued_use, ConsentMechanism.browser_settings,
                ConsentMechanism.pre_ticked_box)
-"""Mechanisms that do not give consent: no clear affirmative act (Art 4(11); Planet49 para 62;
-EDPB Guidelines 05/2020, paras 79-86 on scrolling, continued use and browser settings)."""
+"""Mechanisms that do not give consent: no clear affirmative act (Art 4(11), Recital 32). Sources:
+CJEU C-673/17 Planet49, judgment of 1 October 2019 (a pre-ticked checkbox is not valid consent to
+cookies); EDPB Guidelines 05/2020 on consent, 4 May 2020, section 3.4 (scrolling, swiping or similar
+user activity is never a clear affirmative act; Recital 32: silence or inactivity is not consent).
+Browser settings as consent: to verify against the authority's own guidance (e.g. CNIL
+Délibération 2020-091), not quoted here."""
 
 EXEMPT_TYPES = ("strictly_necessary", "none")
 """Cookie types that need no consent (Art 5(3) second sentence: strictly necessary), or no cookie."""

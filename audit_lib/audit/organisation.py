@@ -12,8 +12,10 @@ from audit_lib.model.records import BreachException
 BREACH_HOURS = 72
 BREACH = "commitments.breach_procedure"
 MONITORING_WORDS = ("profil", "targeted", "tracking")
-"""Purpose keys that mean regular and systematic monitoring (WP243 rev.01, 2.1.4: behavioural
-advertising, profiling and scoring, tracking)."""
+"""Purpose keys that mean regular and systematic monitoring: WP29 Guidelines on DPOs (WP243 rev.01,
+endorsed by the EDPB on 25 May 2018) count all forms of tracking and profiling on the internet,
+including for behavioural advertising (as restated by the Icelandic authority, Persónuvernd, on
+'reglulegt og kerfisbundið eftirlit'); whether it is on a large scale is for the DPO to assess."""
 
 
 def outside_eu(ctx: AuditContext) -> bool:
@@ -119,7 +121,7 @@ def dpo_assessment(ctx: AuditContext) -> Iterator[Hit]:
 
 @rule("ROPA-O011", "medium", "Art 37(1)(b)-(c); WP243 rev.01", "DPO likely required, not assessed",
       "Assess, and record, whether the core activities involve regular and systematic monitoring of people "
-      "on a large scale or special-category data at scale (WP243 rev.01, 2.1); designate a DPO "
+      "on a large scale or special-category data at scale (WP243 rev.01); designate a DPO "
       "(Art 37(1)) or record dpo_required: false with the reasons.")
 def dpo_from_facts(ctx: AuditContext) -> Iterator[Hit]:
     """No DPO is recorded, the register does not conclude whether one is required, and its own
