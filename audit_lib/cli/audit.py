@@ -75,7 +75,7 @@ def _table(findings, org_name: str, as_of: dt.date) -> str:
         mark = {"accepted": "  ACCEPTED", "acceptance lapsed": "  ACCEPTANCE LAPSED"}.get(f.status, "")
         lines += ["", f"{f.severity.value.upper():<6}  {f.code}  [{f.article}]  {f.record} / {f.field}{mark}",
                   wrap.fill(f.message)]
-        if len(f.records) > 1:
+        if any(r.rsplit(".", 1)[-1] not in f.message for r in f.records):  # the message names only some
             lines.append(wrap.fill(f"Records ({len(f.records)}): {', '.join(f.records)}"))
         if f.acceptance is not None:
             said = f.acceptance.describe()
