@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from audit_factory import AS_OF, activity, build, clean
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_audit import write_register
 
-from audit_lib.audit import Acceptance, AcceptedError, audit, blocking
+from audit_lib.audit import Acceptance, AcceptedError, Finding, apply_acceptances, audit, blocking
 from audit_lib.audit.accepted import load_acceptances, read_acceptances
 from audit_lib.cli import main
 
@@ -133,3 +136,12 @@ def test_cli_assumptions_are_their_own_list(capsys):
     assert main(["audit", str(SAMPLES["mobikin"]), "--assumptions", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert rows and set(rows[0]) == {"record", "what", "field", "statement"}
+
+
+@given(expires=st.dates(dt.date(2026, 1, 1), dt.date(2028, 12, 31)),
+       as_of=st.dates(dt.date(2026, 1, 1), dt.date(2028, 12, 31)))
+@settings(max_examples=40, deadline=None)
+def test_accepted_exactly_while_in_force(expires, as_of):
+    finding = Finding.of("ROPA-L001", "no basis", record="orders", records=("orders",))
+    [f] = apply_acceptances([finding], [_acceptance(expires=expires)], as_of)
+    assert f.accepted is (as_of <= expires) and f.acceptance is not None
