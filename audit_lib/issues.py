@@ -95,6 +95,17 @@ class Issue:
     field: str = ""
     remedy: str = ""
     records: tuple[str, ...] = ()
+    accepted: bool = False
+    """True while an accepted risk (``accepted.yaml``, in force on the audit date) covers this issue."""
+    acceptance: Any = None
+    """The :class:`audit_lib.audit.accepted.Acceptance` written for this issue, in force or lapsed."""
+
+    @property
+    def status(self) -> str:
+        """'accepted', 'acceptance lapsed' (accepted once; expired, or the issue has changed) or 'open'."""
+        if self.accepted:
+            return "accepted"
+        return "acceptance lapsed" if self.acceptance is not None else "open"
 
     def __post_init__(self) -> None:
         if self.code not in CODES:
@@ -124,9 +135,12 @@ class Issue:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict with the keys of :data:`FIELDS` (and ``records``)."""
+        acceptance = self.acceptance
         out = asdict(self)
         out["severity"] = self.severity.value
         out["records"] = list(self.records)
+        out["status"] = self.status
+        out["acceptance"] = acceptance.as_dict() if acceptance is not None else None
         return out
 
     def __str__(self) -> str:

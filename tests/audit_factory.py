@@ -47,8 +47,12 @@ _CLEAN: dict[str, Any] = {
     ],
     "security_measures": [{"id": "tls", "name": "Encryption in transit", "type": "technical"}],
     "commitments": {
-        "breach_procedure": {"decided_by": "DPO", "notify_authority_within_hours": 72},
-        "rights": [{"right": "withdraw_consent", "how": "unsubscribe link"}],
+        "breach_procedure": {"decided_by": "DPO", "notify_authority_within_hours": 72,
+                             "breach_log": "breach register kept by the DPO",
+                             "data_subject_notification": "by email without undue delay when high risk"},
+        "rights": [{"right": "withdraw_consent", "how": "unsubscribe link"}]
+        + [{"right": r, "how": "privacy@clean.test", "response_days": 30}
+           for r in ("access", "rectification", "erasure", "restriction", "portability")],
     },
 }
 

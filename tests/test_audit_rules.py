@@ -41,13 +41,23 @@ def test_a001_controller_without_contact():
     data["organisation"].pop("address")
     data["organisation"].pop("contact")
     [f] = found(data, "ROPA-A001")
-    assert f.record == "organisation" and f.article == "Art 30(1)(a)"
+    assert f.record == "organisation" and f.article == "Art 30(1)(a), 13(1)(a)"
+    assert "postal address" in f.message and "contact details" in f.message
 
 
-def test_a001_contact_email_alone_is_enough():
+def test_a001_brand_name_without_legal_entity():
     data = clean()
-    data["organisation"].pop("address")
+    data["organisation"].pop("legal_entity")
+    [f] = found(data, "ROPA-A001")
+    assert f.field == "legal_entity" and "no legal entity recorded" in f.message
+
+
+def test_a001_legal_entity_address_and_email_identify_the_controller():
+    data = clean()
+    data["organisation"]["contact"] = {"email": "privacy@clean.test"}
     assert "ROPA-A001" not in codes(data)
+    data["organisation"].pop("address")  # an email is a contact, not the controller's address
+    assert [f.field for f in found(data, "ROPA-A001")] == ["address"]
 
 
 def test_a002_activity_without_purpose():
@@ -739,7 +749,9 @@ def test_h003_not_for_public_authorities():
     assert "ROPA-H003" not in codes(data)
 
 
-def test_h004_one_finding_per_record_with_assumptions():
+def test_assumptions_are_listed_apart_from_findings():
+    from audit_lib.audit import assumptions
+
     data = clean()
     activity(data)["assumptions"] = [
         {"field": "legal_basis", "statement": "contract assumed"},
@@ -747,14 +759,342 @@ def test_h004_one_finding_per_record_with_assumptions():
     ]
     activity(data)["retention"][0]["assumptions"] = [{"field": "period", "statement": "6 years assumed"}]
     data["recipients"][0]["assumptions"] = [{"field": "countries", "statement": "DE assumed"}]
-    got = found(data, "ROPA-H004")
-    assert [(f.record, f.field) for f in got] == [("orders", "legal_basis, retention[0].period"),
-                                                    ("psp", "countries")]
-    assert all(f.severity.value == "info" for f in got)
-    assert "2 assumptions" in got[0].message and "no other recipient" not in got[0].message
+    got = [(x.record, x.field, x.statement) for x in assumptions(build(data))]
+    assert got == [("orders", "legal_basis", "contract assumed"), ("orders", "retention[0].period",
+                                                                    "6 years assumed"),
+                   ("psp", "countries", "DE assumed")]
+    assert found(data) == []  # nothing is wrong: an assumption is not a finding
 
 
-def test_h004_confirmed_assumptions_are_not_listed():
+def test_confirmed_assumptions_are_not_listed():
+    from audit_lib.audit import assumptions
+
     data = clean()
     activity(data)["assumptions"] = [{"field": "legal_basis", "statement": "ok", "to_confirm": False}]
-    assert "ROPA-H004" not in codes(data)
+    assert assumptions(build(data)) == []
+
+
+# --------------------------------------------------------------------------
+# Grouping: one finding per rule and problem, every record listed
+# --------------------------------------------------------------------------
+
+
+def test_grouped_rule_lists_every_record_once():
+    data = clean()
+    for i in range(3):
+        add_activity(data, id=f"li{i}", legal_basis="legitimate_interests", legitimate_interest="fraud")
+    [f] = found(data, "ROPA-L002")
+    assert f.records == ("li0", "li1", "li2") and f.record == "li0"
+    assert f.message.startswith("3 activities rely on legitimate interests") and "li2" in f.message
+
+
+def test_a008_leaves_placeholders_and_authorities_to_their_own_rules():
+    data = clean()
+    add_recipient(data, {"id": "mailers", "name": "Mailers (unnamed)", "role": "processor",
+                         "placeholder": True})
+    add_recipient(data, {"id": "police", "name": "Police", "role": "public_authority"})
+    got = codes(data)
+    assert "ROPA-A008" not in got and {"ROPA-H003", "ROPA-L006"} <= got
+
+
+# --------------------------------------------------------------------------
+# Cookies, consent, electronic marketing
+# --------------------------------------------------------------------------
+
+
+def _cookie(**changes):
+    cookie = {"id": "ga", "name": "Analytics cookie", "purpose": "audience measurement", "type": "analytics"}
+    cookie.update(changes)
+    return cookie
+
+
+def test_c001_analytics_cookie_on_browser_settings():
+    data = clean()
+    data["commitments"]["cookies"] = [_cookie(consent={"mechanism": "browser_settings"}),
+                                      _cookie(id="ads", name="Ads", type="marketing")]
+    [f] = found(data, "ROPA-C001")
+    assert f.severity.value == "high" and f.records == ("commitments.cookies.ga", "commitments.cookies.ads")
+    assert "ga (browser settings)" in f.message and "ads (not stated)" in f.message
+
+
+def test_c001_consent_asked_after_the_cookie_is_set():
+    data = clean()
+    data["commitments"]["cookies"] = [_cookie(consent={"mechanism": "opt_in", "prior": False})]
+    [f] = found(data, "ROPA-C001")
+    assert "asked after the tracker is set" in f.message
+
+
+def test_c001_not_for_prior_opt_in_or_strictly_necessary():
+    data = clean()
+    data["commitments"]["cookies"] = [
+        _cookie(consent={"mechanism": "opt_in", "prior": True}),
+        _cookie(id="cart", name="Cart", type="strictly_necessary"),
+    ]
+    assert "ROPA-C001" not in codes(data)
+
+
+def _consent_activity(data, mechanism, **changes):
+    consent = {"mechanism": mechanism, "granular": True, "record": "consent log"} if mechanism else None
+    return add_activity(data, id="promo", legal_basis="consent", consent=consent, **changes)
+
+
+@pytest.mark.parametrize("mechanism", ["continued_use", "browser_settings", "pre_ticked_box"])
+def test_c002_consent_that_is_not_consent(mechanism):
+    data = clean()
+    _consent_activity(data, mechanism)
+    [f] = found(data, "ROPA-C002")
+    assert f.record == "promo" and f.severity.value == "high" and mechanism.replace("_", " ") in f.message
+    assert "ROPA-C003" not in codes(data)  # not reported twice
+
+
+def test_c002_site_wide_agreement_by_use_applies_to_consent_activities():
+    data = clean()
+    data["commitments"]["consent"] = {"mechanism": "continued_use"}
+    _consent_activity(data, None)
+    assert [f.record for f in found(data, "ROPA-C002")] == ["promo"]
+
+
+def test_c002_not_for_opt_in_or_other_bases():
+    data = clean()
+    data["commitments"]["consent"] = {"mechanism": "continued_use"}  # the contract activity ignores it
+    _consent_activity(data, "opt_in")
+    assert "ROPA-C002" not in codes(data)
+
+
+def test_c003_consent_without_record():
+    data = clean()
+    act = _consent_activity(data, "opt_in")
+    act["consent"]["record"] = None
+    [f] = found(data, "ROPA-C003")
+    assert f.record == "promo" and "a record of consent" in f.message
+
+
+def test_c003_not_when_opt_in_is_granular_and_recorded():
+    data = clean()
+    _consent_activity(data, "opt_in")
+    assert "ROPA-C003" not in codes(data)
+
+
+def _joint_plugin(data, arrangement=None):
+    add_recipient(data, {"id": "social", "name": "Social Network Ltd", "role": "joint_controller",
+                         "countries": ["IE"], "contact": {"email": "dpo@social.test"},
+                         "joint_controller_arrangement": arrangement})
+    data["commitments"]["cookies"] = [_cookie(id="like", name="Like button", type="marketing",
+                                              provider="social", consent={"mechanism": "opt_in"})]
+
+
+def test_c004_plugin_of_joint_controller_without_arrangement():
+    data = clean()
+    _joint_plugin(data)
+    [f] = found(data, "ROPA-C004")
+    assert f.record == "social" and "Like button" in f.message
+    assert "ROPA-P003" not in codes(data)  # reported once, by the plugin rule
+
+
+def test_c004_not_with_an_arrangement():
+    data = clean()
+    _joint_plugin(data, {"reference": "Page Insights Addendum"})
+    assert not codes(data) & {"ROPA-C004", "ROPA-P003"}
+
+
+def test_c005_soft_opt_in_for_contest_participants():
+    data = clean()
+    _consent_activity(data, "soft_opt_in", purposes=[{"key": "marketing.communications.email"}],
+                      data_subjects=["customer", {"key": "prospect", "label": "contest participants"}])
+    [f] = found(data, "ROPA-C005")
+    assert f.severity.value == "high" and "contest participants" in f.message
+
+
+def test_c005_no_opt_in_recorded():
+    data = clean()
+    _consent_activity(data, None, purposes=[{"key": "marketing.communications.email"}])
+    assert [f.record for f in found(data, "ROPA-C005")] == ["promo"]
+    assert "ROPA-C003" not in codes(data)
+
+
+@pytest.mark.parametrize("mechanism", ["opt_in", "soft_opt_in"])
+def test_c005_not_for_opt_in_or_customers_soft_opt_in(mechanism):
+    data = clean()
+    _consent_activity(data, mechanism, purposes=[{"key": "marketing.communications.email"}],
+                      data_subjects=["customer"])
+    assert "ROPA-C005" not in codes(data)
+
+
+# --------------------------------------------------------------------------
+# Security, rights
+# --------------------------------------------------------------------------
+
+
+def test_k001_password_in_a_cookie():
+    data = clean()
+    data["commitments"]["cookies"] = [_cookie(id="login", name="Login", type="strictly_necessary",
+                                              data_categories=["user.authorization.password"])]
+    [f] = found(data, "ROPA-K001")
+    assert f.record == "commitments.cookies.login" and f.severity.value == "high"
+
+
+def test_k001_not_for_a_session_identifier():
+    data = clean()
+    data["commitments"]["cookies"] = [_cookie(id="login", name="Login", type="strictly_necessary",
+                                              data_categories=["user.device.cookie_id"])]
+    assert "ROPA-K001" not in codes(data)
+
+
+def test_u001_rights_missing_or_partial():
+    data = clean()
+    rights = data["commitments"]["rights"]
+    data["commitments"]["rights"] = [r for r in rights if r["right"] not in ("restriction", "portability")]
+    next(r for r in data["commitments"]["rights"] if r["right"] == "access")["offered_in_full"] = False
+    [f] = found(data, "ROPA-U001")
+    assert "restriction (Art 18)" in f.message and "portability" in f.message
+    assert "access (Art 15, only in part)" in f.message
+
+
+def test_u001_objection_only_where_it_applies():
+    data = clean()
+    assert "ROPA-U001" not in codes(data)  # contract only: no Art 21 right to offer
+    add_activity(data, id="li", legal_basis="legitimate_interests", legitimate_interest="security",
+                 legitimate_interest_assessment="LIA-1")
+    [f] = found(data, "ROPA-U001")
+    assert f.message.endswith("objection (Art 21: legitimate interests or direct marketing)")
+
+
+def test_u002_reasonable_timeframe_is_not_one_month():
+    data = clean()
+    access = next(r for r in data["commitments"]["rights"] if r["right"] == "access")
+    access.pop("response_days")
+    access["response_time"] = "within a reasonable timeframe"
+    [f] = found(data, "ROPA-U002")
+    assert "access (within a reasonable timeframe)" in f.message
+
+
+def test_u002_not_within_a_month():
+    data = clean()
+    assert "ROPA-U002" not in codes(data)  # every right answered within 30 days
+    data["commitments"]["rights"][1]["response_days"] = 45
+    assert "45 days" in found(data, "ROPA-U002")[0].message
+
+
+# --------------------------------------------------------------------------
+# Legal obligation law (Art 6(3)), disclosures to authorities (Art 48)
+# --------------------------------------------------------------------------
+
+
+def test_l005_legal_obligation_without_law():
+    data = clean()
+    add_activity(data, id="tax", legal_basis="legal_obligation")
+    [f] = found(data, "ROPA-L005")
+    assert f.record == "tax" and f.field == "legal_obligation_law"
+
+
+def test_l005_not_when_law_is_named():
+    data = clean()
+    add_activity(data, id="tax", legal_basis="legal_obligation", legal_obligation_law="HGB §257 (DE)")
+    assert "ROPA-L005" not in codes(data)
+
+
+def test_l006_third_country_authority_without_ground():
+    data = clean()
+    add_recipient(data, {"id": "police", "name": "Public Security Bureau", "role": "public_authority",
+                         "countries": ["CN"]})
+    [f] = found(data, "ROPA-L006")
+    assert f.record == "police" and "in CN" in f.message
+
+
+def test_l006_not_for_eea_authority_or_with_a_treaty():
+    data = clean()
+    add_recipient(data, {"id": "police", "name": "Polizei", "role": "public_authority", "countries": ["DE"]})
+    add_recipient(data, {"id": "us", "name": "US court", "role": "public_authority", "countries": ["US"],
+                         "disclosure_basis": "EU-US MLAT (2003), Art 48"})
+    assert "ROPA-L006" not in codes(data)
+
+
+# --------------------------------------------------------------------------
+# Breaches (Art 33), DPO from the register's facts (Art 37)
+# --------------------------------------------------------------------------
+
+
+def test_o005_is_high():
+    assert RULES["ROPA-O005"].severity.value == "high"
+
+
+def test_o009_breach_procedure_without_log_or_decider():
+    data = clean()
+    proc = data["commitments"]["breach_procedure"]
+    proc.pop("decided_by")
+    proc.pop("breach_log")
+    [f] = found(data, "ROPA-O009")
+    assert f.field.endswith("decided_by") and "Art 33(5) breach log" in f.message
+
+
+def test_o009_not_when_complete():
+    data = clean()
+    assert "ROPA-O009" not in codes(data)
+    data["commitments"].pop("breach_procedure")
+    assert "ROPA-O009" not in codes(data)  # no procedure at all is ROPA-O005
+
+
+def test_o010_high_risk_breaches_excepted():
+    data = clean()
+    data["commitments"]["breach_procedure"]["exception_grounds"] = ["encrypted", "high_risk"]
+    [f] = found(data, "ROPA-O010")
+    assert f.severity.value == "high" and "high risk" in f.message and "encrypted" in f.message
+
+
+def test_o010_unlikely_to_result_in_risk_is_the_art_33_exception():
+    data = clean()
+    data["commitments"]["breach_procedure"]["exception_grounds"] = ["unlikely_to_result_in_risk"]
+    assert "ROPA-O010" not in codes(data)
+
+
+def test_o011_unknown_assessment_with_tracking():
+    data = clean()
+    data["organisation"].pop("dpo")
+    data["organisation"]["dpo_assessment"] = "Unknown; to assess."
+    add_activity(data, id="ads", purposes=[{"key": "marketing.advertising.profiling"}],
+                 dpia={"reference": "DPIA-1"})
+    [f] = found(data, "ROPA-O011")
+    assert "tracking or profiling in ads" in f.message and "assessment is open" in f.message
+    assert "ROPA-O004" not in codes(data)  # one DPO finding, not two
+
+
+def test_o011_not_when_assessed_or_designated():
+    data = clean()
+    add_activity(data, id="ads", purposes=[{"key": "marketing.advertising.profiling"}],
+                 dpia={"reference": "DPIA-1"})
+    assert "ROPA-O011" not in codes(data)  # a DPO is designated
+    data["organisation"].pop("dpo")
+    data["organisation"].update({"dpo_required": False, "dpo_assessment": "small scale, not core"})
+    assert not codes(data) & {"ROPA-O011", "ROPA-O004"}
+
+
+def test_o004_assessment_text_without_conclusion_is_not_an_assessment():
+    data = clean()
+    data["organisation"].pop("dpo")
+    data["organisation"]["dpo_assessment"] = "Unknown; to assess."
+    assert "ROPA-O004" in codes(data)
+
+
+# --------------------------------------------------------------------------
+# Accepted risks (the ROPA-H005 report of an acceptance matching nothing)
+# --------------------------------------------------------------------------
+
+
+def test_h005_acceptance_matching_nothing():
+    from audit_lib.audit import Acceptance
+
+    stale = Acceptance(code="ROPA-R001", records=["gone"], justification="old", owner="DPO",
+                       expires="2027-01-01")
+    [f] = [f for f in audit(build(clean()), as_of=AS_OF, accepted=[stale]) if f.code == "ROPA-H005"]
+    assert "ROPA-R001" in f.message and "gone" in f.message
+
+
+def test_h005_not_when_the_acceptance_covers_a_finding():
+    from audit_lib.audit import Acceptance
+
+    data = clean()
+    activity(data)["retention"] = []
+    acc = Acceptance(code="ROPA-R001", records=["orders"], justification="j", owner="DPO",
+                     expires="2027-01-01")
+    got = audit(build(data), as_of=AS_OF, accepted=[acc])
+    assert [f.code for f in got] == ["ROPA-R001"] and got[0].accepted

@@ -26,7 +26,7 @@ def test_loader_files_and_data_sheets_come_from_the_catalogue():
     assert all(t.model is k.model and t.path == k.attribute for t, k in pairs)
     # a list file holds one kind of record; commitments.yaml and taxonomy.yaml hold several
     assert all(len(kinds_in(f"{name}.yaml")) == 1 for name, f in KINDS.items() if f.many)
-    assert len(kinds_in("commitments.yaml")) == 5
+    assert len(kinds_in("commitments.yaml")) == 6  # rights, breach, children, consent, cookies, other
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))
@@ -39,7 +39,7 @@ def test_walk_visits_every_record_once_with_a_canonical_path(name):
     expected = (1 + len(register.activities) + len(register.recipients) + len(register.security_measures)
                 + len(register.systems) + len(register.processor_activities)
                 + len(com.rights) + len(com.cookies) + len(com.other)
-                + (com.breach_procedure is not None) + (com.children is not None)
+                + (com.breach_procedure is not None) + (com.children is not None) + (com.consent is not None)
                 + len(tax.data_categories) + len(tax.data_uses) + len(tax.data_subjects))
     assert len(seen) == expected
     first = register.activities[0]

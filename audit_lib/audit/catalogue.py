@@ -12,6 +12,9 @@ from audit_lib.audit.core import RULES
 
 TOPICS = {
     "completeness": "Completeness of the record (Art 30(1) and 30(2))",
+    "consent": "Cookies, consent and electronic marketing (ePrivacy Art 5(3), 13; GDPR Art 4(11), 7, 26)",
+    "security": "Security of processing (Art 32, 5(1)(f))",
+    "rights": "Data subjects' rights (Art 12, 15-21)",
     "transfers": "Transfers outside the EEA (Chapter V)",
     "processors": "Processors and joint controllers (Art 26, 28)",
     "special_data": "Special categories, criminal and children's data (Art 8, 9, 10)",
@@ -26,23 +29,34 @@ INTRO = """\
 # Audit rules
 
 `ropa audit PATH` (or `audit_lib.audit.audit(register)`) runs every rule below
-and lists every finding, most severe first. Each finding names the rule's
-code, severity and article, the record (activity, recipient, processor
-activity id, or `organisation`) and field at fault, what is wrong, and the
-remedy.
+and lists the DPO's work list, most severe first: one finding per rule and
+problem, naming the rule's code, severity and article, the records it covers
+(activities, recipients, cookies, `organisation`; all of them in `records`),
+the field at fault, what is wrong, and the remedy. No rule repeats another's
+finding (a placeholder recipient is ROPA-H003, not also ROPA-A008).
 
-Severities:
+Severities, calibrated so that `--fail-on high` is a sensible CI gate:
 
 - **high**: processing or a transfer likely unlawful as recorded, or a
-  mandatory safeguard missing (Art 6, 9, 10, 27, 28(3), 35, 37, Chapter V);
+  mandatory safeguard missing (Art 6, 9, 10, 27, 28(3), 32, 33, 35, Chapter V,
+  ePrivacy Art 5(3) and 13);
 - **medium**: a mandatory item of the record or a required document is missing;
-- **low**: good practice the DPO should see to (reviews, placeholders, unused records);
-- **info**: assumptions still to confirm, one per record, so they reach the DPO's work list.
+- **low**: good practice the DPO should see to (reviews, unused records).
 
-`ropa audit PATH --fail-on high` (the default) exits 1 when a finding is high;
-`--fail-on medium` or `low` gates on those and above. Activities with status
-`retired` are not audited. Dates (reviews, adequacy decisions) are judged as of
-`--as-of` (default: today).
+Assumptions the register keeper made where the source is silent are not
+findings: `ropa audit PATH --assumptions` lists them, record by record.
+
+Accepted risks: `PATH/accepted.yaml` lists findings the DPO accepts for a
+time (code, records, justification, owner, expires). An accepted finding is
+shown as accepted and does not fail `--fail-on` until the day after
+`expires`; it comes back open when the acceptance expires or when the
+finding covers a record the acceptance does not list. An acceptance that
+covers no finding is reported as ROPA-H005 (low).
+
+`ropa audit PATH --fail-on high` (the default) exits 1 when an open finding is
+high; `--fail-on medium` or `low` gates on those and above. Activities with
+status `retired` are not audited. Dates (reviews, adequacy decisions, expiry of
+acceptances) are judged as of `--as-of` (default: today).
 
 This file is generated from the rules themselves
 (`python tools/rule_catalogue.py`); a test fails when it is out of date.

@@ -17,18 +17,25 @@ def _named(what: str, name: str | None) -> str:
     return f"{what} {name}" if name else what
 
 
-@rule("ROPA-A001", "medium", "Art 30(1)(a)", "Controller contact details missing",
-      "Add the controller's postal address and a privacy contact (email or phone) to organisation.yaml.")
-def controller_contact(ctx: AuditContext) -> Iterator[Hit]:
-    """The controller has no usable contact detail: no address, and no contact with an email,
-    phone, postal address or URL."""
+@rule("ROPA-A001", "medium", "Art 30(1)(a), 13(1)(a)", "Controller identity incomplete",
+      "Record the controller's legal entity (registered name and form, as in the company register), its "
+      "postal address and a privacy contact (email or phone) in organisation.yaml, and give them in the "
+      "notice.")
+def controller_identity(ctx: AuditContext) -> Iterator[Hit]:
+    """The controller is not identified as Art 30(1)(a) and 13(1)(a) require: no legal entity
+    (a brand name is not a controller's identity), no postal address, or no usable contact."""
     org = ctx.organisation
-    if not (org.address or _reachable(org.contact)):
-        yield Hit(ORGANISATION, "contact", f"{org.name}: no address or contact details recorded")
+    gaps = [what for what, ok in (("legal entity", org.legal_entity), ("postal address", org.address),
+                                  ("contact details", org.address or _reachable(org.contact))) if not ok]
+    if gaps:
+        field = "legal_entity" if not org.legal_entity else "address" if not org.address else "contact"
+        yield Hit(ORGANISATION, field, f"{org.name}: no {', no '.join(gaps)} recorded; a brand name does "
+                  "not identify the controller")
 
 
 @rule("ROPA-A002", "medium", "Art 30(1)(b)", "Purposes missing",
-      "State what the activity is for: add purposes (fideslang data use key and a description).")
+      "State what the activity is for: add purposes (fideslang data use key and a description).",
+      group="{n} activities have no purpose recorded")
 def purposes(ctx: AuditContext) -> Iterator[Hit]:
     """An activity in force has no purpose of processing."""
     for a in ctx.activities:
@@ -38,7 +45,8 @@ def purposes(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("ROPA-A003", "medium", "Art 30(1)(c)", "Categories of data subjects missing",
-      "Name whose data it is: add data_subjects (fideslang data subject keys, e.g. customer, visitor).")
+      "Name whose data it is: add data_subjects (fideslang data subject keys, e.g. customer, visitor).",
+      group="{n} activities name no category of data subjects")
 def data_subjects(ctx: AuditContext) -> Iterator[Hit]:
     """An activity in force names no category of data subjects."""
     for a in ctx.activities:
@@ -47,7 +55,8 @@ def data_subjects(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("ROPA-A004", "medium", "Art 30(1)(c)", "Categories of personal data missing",
-      "List the data processed: add data_categories (fideslang keys, with a label in the policy's words).")
+      "List the data processed: add data_categories (fideslang keys, with a label in the policy's words).",
+      group="{n} activities name no category of personal data")
 def data_categories(ctx: AuditContext) -> Iterator[Hit]:
     """An activity in force names no category of personal data (and is not only about
     anonymous users)."""
@@ -58,7 +67,8 @@ def data_categories(ctx: AuditContext) -> Iterator[Hit]:
 
 @rule("ROPA-A005", "low", "Art 30(1)(d)", "Recipients not stated",
       "List the recipients; if only staff see the data, link an internal recipient (role: internal), "
-      "so the record says so rather than staying silent.")
+      "so the record says so rather than staying silent.",
+      group="{n} activities name no recipient, not even an internal one")
 def recipients_not_stated(ctx: AuditContext) -> Iterator[Hit]:
     """An activity in force with personal data names no recipient at all, not even an internal
     one, and says nothing about it: no assumption on its recipients, no note mentioning
@@ -72,7 +82,8 @@ def recipients_not_stated(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("ROPA-A006", "medium", "Art 30(1)(d)", "Host of a system not listed as recipient",
-      "Add the hosting provider to the activity's recipients (it receives the data by hosting it).")
+      "Add the hosting provider to the activity's recipients (it receives the data by hosting it).",
+      group="{n} activities use a system whose host is not among their recipients")
 def system_hosts(ctx: AuditContext) -> Iterator[Hit]:
     """An activity uses a system hosted by a recipient that is not among the activity's
     recipients: the host receives the data."""
@@ -85,11 +96,13 @@ def system_hosts(ctx: AuditContext) -> Iterator[Hit]:
         for sid, host in hosted:
             if host not in listed:
                 yield Hit(a.id, "recipients", f"{a.name}: system {sid} is hosted by "
-                          f"{ctx.recipients[host].name} ({host}), which is not listed as a recipient")
+                          f"{ctx.recipients[host].name} ({host}), which is not listed as a recipient",
+                          detail=f"{a.id} ({host})")
 
 
 @rule("ROPA-A007", "medium", "Art 30(1)(g)", "Security measures missing",
-      "Link the technical and organisational measures (security.yaml ids) that protect this data.")
+      "Link the technical and organisational measures (security.yaml ids) that protect this data.",
+      group="{n} activities link no security measure")
 def security_measures(ctx: AuditContext) -> Iterator[Hit]:
     """An activity in force with personal data links no security measure (Art 32(1))."""
     for a in ctx.personal_activities:
@@ -99,18 +112,22 @@ def security_measures(ctx: AuditContext) -> Iterator[Hit]:
 
 @rule("ROPA-A008", "medium", "Art 30(1)(e)", "Recipient country not recorded",
       "Record the countries where the recipient stores or accesses the data; where one is outside the "
-      "EEA, record the transfer tool (adequacy is computed, SCCs/BCR/derogation are declared).")
+      "EEA, record the transfer tool (adequacy is computed, SCCs/BCR/derogation are declared).",
+      group="{n} identified recipients have no country recorded")
 def recipient_countries(ctx: AuditContext) -> Iterator[Hit]:
-    """A recipient (other than an internal one) has no country recorded, directly or through a
-    system it hosts, so no one can tell whether the data it receives leaves the EEA."""
+    """An identified recipient (not internal) has no country recorded, directly or through a
+    system it hosts, so no one can tell whether the data it receives leaves the EEA. Placeholders
+    are left to ROPA-H003 (identify the party, then its country) and public authorities to
+    ROPA-L006 (on what law data is disclosed to them)."""
     hosted = {s.hosted_by for s in ctx.register.systems if s.hosted_by and s.countries}
     for r in ctx.register.recipients:
-        if r.countries or r.role is RecipientRole.internal or r.id in hosted:
+        if r.countries or r.role in (RecipientRole.internal, RecipientRole.public_authority) \
+                or r.id in hosted or r.placeholder:
             continue
         gap = "" if r.transfer_mechanisms else "; no transfer safeguard is declared either"
         used = " it receives" if ctx.in_force_users(r.id) else ""
         yield Hit(r.id, "countries", f"{r.name}: no country recorded, so nobody can tell whether the data"
-                  f"{used} leaves the EEA{gap}")
+                  f"{used} leaves the EEA{gap}", detail=r.id)
 
 
 @rule("ROPA-A009", "low", "Art 30(1)(a)", "Joint controller contact details missing",

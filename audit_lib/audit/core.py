@@ -1,16 +1,22 @@
 """Findings, severities, the rule registry and the audit runner.
 
 A rule is a small function taking an :class:`AuditContext` and yielding
-:class:`Hit` tuples (record, field, message[, remedy]); the :func:`rule`
+:class:`Hit` tuples (record, field, message[, remedy, detail]); the :func:`rule`
 decorator registers it in :data:`RULES` with its stable code, severity, the
 article it implements and a remedy sentence. :func:`audit` runs every rule and
 collects every finding: a rule never stops at the first one.
+
+A rule declared with ``group=`` reports one problem once: its hits become a
+single finding listing every affected record (``Issue.records``), so the work
+list says "12 activities rely on legitimate interests without a balancing test"
+once, not twelve times.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import inspect
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -42,8 +48,11 @@ from audit_lib.reference.transfers import as_date
 # --------------------------------------------------------------------------
 
 
-FIELDS = ("code", "severity", "article", "record", "field", "message", "remedy")
-"""The columns a findings table shows (a finding is an :class:`~audit_lib.issues.Issue` with no file)."""
+FIELDS = ("code", "severity", "article", "record", "field", "message", "remedy", "records", "status",
+          "acceptance")
+"""The columns a findings table shows (a finding is an :class:`~audit_lib.issues.Issue` with no file):
+``records`` lists every record the finding covers, ``status`` is open, accepted or 'acceptance
+lapsed', ``acceptance`` says who accepted the risk, until when and why."""
 
 LEVELS = (Severity.high, Severity.medium, Severity.low, Severity.info)
 """The severities a finding can have, most severe first (``error`` is for unusable input)."""
@@ -56,6 +65,8 @@ class Hit(NamedTuple):
     field: str
     message: str
     remedy: str | None = None
+    detail: str | None = None
+    """For a grouped rule: the short text this record contributes to the one finding (default: its id)."""
 
 
 @dataclass(frozen=True)
@@ -70,19 +81,44 @@ class Rule:
     remedy: str
     topic: str
     func: Callable[[AuditContext], Iterable[Hit]]
+    group: str | None = None
+    """Summary of a grouped rule ('{n}' is the number of records): all its hits make one finding."""
 
     def run(self, ctx: AuditContext) -> Iterator[Finding]:
-        for hit in self.func(ctx):
-            yield Finding.of(self.code, hit.message, record=hit.record, field=hit.field,
-                             remedy=hit.remedy or self.remedy)
+        hits = list(self.func(ctx))
+        if self.group and len(hits) > 1:
+            yield self._grouped(hits)
+            return
+        for hit in hits:
+            yield Finding(code=self.code, severity=self.severity, message=hit.message, article=self.article,
+                          record=hit.record, field=hit.field, remedy=hit.remedy or self.remedy,
+                          records=(hit.record,))
+
+    def _grouped(self, hits: list[Hit]) -> Finding:
+        """One finding for every hit of a grouped rule, listing the records it covers."""
+        records = tuple(dict.fromkeys(h.record for h in hits))
+        fields = list(dict.fromkeys(_BRACKETS.sub("", h.field) for h in hits))
+        details = list(dict.fromkeys(h.detail or h.record for h in hits))
+        assert self.group is not None
+        message = f"{self.group.format(n=len(records))}: {listing(details, 12)}"
+        return Finding(code=self.code, severity=self.severity, message=message, article=self.article,
+                       record=records[0], field=", ".join(fields), remedy=self.remedy, records=records)
+
+
+_BRACKETS = re.compile(r"\[\d+\]")
 
 
 RULES: dict[str, Rule] = {}
 """The rule catalogue, by code, in registration order."""
 
 
-def rule(code: str, severity: Severity | str, article: str, title: str, remedy: str):
-    """Register a rule function under a stable ``code`` (its docstring says what it checks)."""
+def rule(code: str, severity: Severity | str, article: str, title: str, remedy: str,
+         group: str | None = None):
+    """Register a rule function under a stable ``code`` (its docstring says what it checks).
+
+    ``group`` (a summary with ``{n}``, the number of records) makes the rule report one finding
+    listing every record it hits, instead of one finding per record.
+    """
 
     def decorate(func: Callable[[AuditContext], Iterable[Hit]]):
         if code in RULES:
@@ -91,7 +127,7 @@ def rule(code: str, severity: Severity | str, article: str, title: str, remedy: 
         doc = inspect.getdoc(func) or title
         checks = " ".join(doc.split("\n\n")[0].split())
         topic = func.__module__.rsplit(".", 1)[-1]
-        RULES[code] = Rule(code, Severity(severity), article, title, checks, remedy, topic, func)
+        RULES[code] = Rule(code, Severity(severity), article, title, checks, remedy, topic, func, group)
         return func
 
     return decorate
@@ -274,30 +310,61 @@ def sort_key(f: Finding) -> tuple:
 
 
 def audit(register: Register, as_of: dt.date | str | None = None,
-          rules: Iterable[str] | None = None, review: Any = None) -> list[Finding]:
+          rules: Iterable[str] | None = None, review: Any = None,
+          accepted: Iterable[Any] | None = None) -> list[Finding]:
     """Run every rule (or the codes in ``rules``) on ``register``; all findings, most severe first.
 
-    ``as_of`` (default today) dates the review-age rules and the transfer
-    classification, so an old register is judged by the law of its day.
+    ``as_of`` (default today) dates the review-age rules, the transfer
+    classification and the expiry of accepted risks, so an old register is
+    judged by the law of its day. ``accepted`` are the DPO's accepted risks
+    (:mod:`audit_lib.audit.accepted`); by default they are read from
+    ``accepted.yaml`` in the register's folder, when there is one (an invalid
+    file raises :class:`~audit_lib.audit.accepted.AcceptedError`).
     """
+    from audit_lib.audit.accepted import apply_acceptances, read_acceptances
+
     ctx = AuditContext(register, as_of, review=review)
     selected = RULES.values() if rules is None else [RULES[c] for c in rules]
     findings: list[Finding] = []
     for entry in selected:
         findings.extend(entry.run(ctx))
+    if accepted is None:
+        accepted = read_acceptances(register.source_path)
+    findings = apply_acceptances(findings, list(accepted), ctx.as_of, report_unmatched=rules is None)
     return sorted(findings, key=sort_key)
 
 
 def finding_row(f: Finding) -> dict[str, str]:
-    """A finding as a plain dict with the keys of :data:`FIELDS` (for tables, CSV and JSON)."""
+    """A finding as a plain dict of text with the keys of :data:`FIELDS` (for tables, CSV and JSON)."""
     data = f.as_dict()
-    return {key: data[key] for key in FIELDS}
+    row = {key: data[key] for key in FIELDS}
+    row["records"] = ", ".join(f.records or (f.record,))
+    row["acceptance"] = f.acceptance.describe() if f.acceptance is not None else ""
+    return row
 
 
 def findings_table(findings: Iterable[Finding]) -> pd.DataFrame:
     """Findings as a DataFrame (columns :data:`FIELDS`), most severe first."""
     rows = [finding_row(f) for f in sorted(findings, key=sort_key)]
     return pd.DataFrame(rows, columns=list(FIELDS))
+
+
+def blocking(findings: Iterable[Finding], level: Severity | str) -> list[Finding]:
+    """The findings that fail a CI gate at ``level``: that severity or worse, and not an accepted risk."""
+    return [f for f in findings if f.severity.at_least(level) and not f.accepted]
+
+
+def duplicates(findings: Iterable[Finding]) -> list[tuple[str, str]]:
+    """(code, record) pairs reported by more than one finding: a work list should have none."""
+    seen: set[tuple[str, str]] = set()
+    twice: list[tuple[str, str]] = []
+    for f in findings:
+        for record in f.records or (f.record,):
+            key = (f.code, record)
+            if key in seen and key not in twice:
+                twice.append(key)
+            seen.add(key)
+    return twice
 
 
 def counts(findings: Iterable[Finding]) -> dict[str, int]:

@@ -73,7 +73,8 @@ def dpia_screening(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("ROPA-D002", "high", "Art 35(1)", "DPIA required but not referenced",
-      "Carry out the DPIA and record its reference and date (dpia.reference, dpia.date).")
+      "Carry out the DPIA and record its reference and date (dpia.reference, dpia.date).",
+      group="{n} activities are marked as needing a DPIA and none is referenced")
 def dpia_required(ctx: AuditContext) -> Iterator[Hit]:
     """The register itself says a DPIA is required (dpia.required: true) but gives no reference."""
     for a in ctx.activities:

@@ -1,12 +1,11 @@
-"""Keeping the register true: unused records, placeholders, assumptions still to confirm."""
+"""Keeping the register true: unused records and placeholders (assumptions: audit/assumptions.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from audit_lib.audit.core import AuditContext, Hit, rule
-from audit_lib.model import RecipientRole, Sourced
-from audit_lib.model.catalogue import CATALOGUE
+from audit_lib.model import RecipientRole
 
 
 def _used_recipients(ctx: AuditContext) -> set[str]:
@@ -28,7 +27,8 @@ def _used_recipients(ctx: AuditContext) -> set[str]:
 
 
 @rule("ROPA-H001", "low", "Art 30(1)(d)", "Recipient used by no activity",
-      "Link the recipient to the activities whose data it receives, or remove it if no data reaches it.")
+      "Link the recipient to the activities whose data it receives, or remove it if no data reaches it.",
+      group="{n} recipients are used by no activity")
 def unused_recipient(ctx: AuditContext) -> Iterator[Hit]:
     """A recipient no activity discloses to, directly or through its processor chain, and that
     is no system host, data source or sub-processor of the processor record."""
@@ -61,59 +61,20 @@ def category_without_purpose(ctx: AuditContext) -> Iterator[Hit]:
                               "not collect it for any of its purposes")
 
 
-@rule("ROPA-H003", "low", "Art 30(1)(d)-(e), 28(1)", "Placeholder recipient: party not identified",
+@rule("ROPA-H003", "medium", "Art 30(1)(d)-(e), 28(1), 44", "Placeholder recipient: party not identified",
       "Identify the actual party (legal entity, country); then record its role, DPA or arrangement "
-      "and transfer mechanism, and set placeholder: false.")
+      "and transfer mechanism, and set placeholder: false.",
+      group="{n} recipients are categories, not identified parties: nobody can tell where their data "
+      "goes (country, transfer tool) or check a processor's contract")
 def placeholder(ctx: AuditContext) -> Iterator[Hit]:
     """A recipient stands for a category of parties the policy names without identifying them
     (e.g. 'email delivery providers'). A category suffices for Art 30(1)(d), but a processor
-    needs a contract and a transfer needs a country. Public authorities (disclosures on legal
-    demand) are not expected to be named in advance."""
+    needs a contract and a transfer needs a country (this finding covers the missing country too:
+    ROPA-A008 does not repeat it). Public authorities (disclosures on legal demand) are not
+    expected to be named in advance."""
     for r in ctx.register.recipients:
         if r.placeholder and r.role is not RecipientRole.public_authority:
             need = " (as a processor it needs a DPA)" if r.role in (
                 RecipientRole.processor, RecipientRole.sub_processor) else ""
-            yield Hit(r.id, "placeholder", f"{r.name}: party not identified{need}")
-
-
-def _assumed(record: Sourced, prefix: str = "") -> Iterator[tuple[str, str]]:
-    """(field, statement) of the assumptions to confirm in a record and in the records nested in it."""
-    for x in record.assumptions:
-        if x.to_confirm:
-            yield prefix + x.field, x.statement
-    for name in type(record).model_fields:
-        value = getattr(record, name)
-        if isinstance(value, Sourced):
-            yield from _assumed(value, f"{prefix}{name}.")
-        elif isinstance(value, list):
-            for i, item in enumerate(value):
-                if isinstance(item, Sourced):
-                    yield from _assumed(item, f"{prefix}{name}[{i}].")
-
-
-def _sourced_records(ctx: AuditContext) -> Iterator[tuple[str, str, list[tuple[str, str]]]]:
-    """(record, what it is, [(field, statement)]) of every record of the catalogue and its assumptions.
-
-    Retired activities are left out (no remedy is due for them).
-    """
-    in_force = {id(a) for a in ctx.activities}
-    for kind in CATALOGUE:
-        for i, record in enumerate(kind.records(ctx.register)):
-            if not isinstance(record, Sourced) or (kind.kind == "activities" and id(record) not in in_force):
-                continue
-            what = f"{kind.word} {kind.name(record, i)}" if kind.name_field else kind.word
-            yield kind.ref(record, i), what, list(_assumed(record))
-
-
-@rule("ROPA-H004", "info", "Art 5(2)", "Assumptions still to confirm",
-      "Confirm each assumption with the record's owner, correct the record where it was wrong, and set "
-      "to_confirm: false (or remove the assumption).")
-def assumptions(ctx: AuditContext) -> Iterator[Hit]:
-    """A record carries assumptions the register keeper made where the source is silent, still
-    marked to_confirm: one finding per record, listing them, for the DPO's work list."""
-    for record, what, items in _sourced_records(ctx):
-        if items:
-            fields = ", ".join(dict.fromkeys(f for f, _ in items))
-            detail = "; ".join(f"{f}: {s}" for f, s in items)
-            n = len(items)
-            yield Hit(record, fields, f"{what}: {n} assumption{'s' if n != 1 else ''} to confirm — {detail}")
+            yield Hit(r.id, "placeholder", f"{r.name}: party not identified{need}",
+                      detail=f"{r.id}{' (processor)' if need else ''}")

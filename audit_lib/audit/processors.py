@@ -9,7 +9,8 @@ from audit_lib.model import RecipientRole
 
 
 @rule("ROPA-P001", "high", "Art 28(3)", "Processor without a data processing agreement",
-      "Sign a DPA with the Art 28(3) terms with the processor and record its reference and date (dpa).")
+      "Sign a DPA with the Art 28(3) terms with the processor and record its reference and date (dpa).",
+      group="{n} processors have no data processing agreement recorded")
 def processor_dpa(ctx: AuditContext) -> Iterator[Hit]:
     """A processor (an identified party, not a placeholder) has no DPA reference. Independent
     controllers, public authorities and internal recipients need none; sub-processors are
@@ -18,12 +19,14 @@ def processor_dpa(ctx: AuditContext) -> Iterator[Hit]:
         if r.role is RecipientRole.processor and r.dpa is None and not r.placeholder:
             used = len(ctx.users.get(r.id, ()))
             yield Hit(r.id, "dpa", f"processor {r.name} has no data processing agreement recorded"
-                      + (f" (used by {used} activit{'y' if used == 1 else 'ies'})" if used else ""))
+                      + (f" (used by {used} activit{'y' if used == 1 else 'ies'})" if used else ""),
+                      detail=f"{r.name} ({r.id})")
 
 
 @rule("ROPA-P002", "medium", "Art 28(2), 28(4)", "Sub-processor without recorded authorisation",
       "Record the controller's prior specific or general written authorisation of the sub-processor "
-      "(sub_processor_authorisation: type, reference, date).")
+      "(sub_processor_authorisation: type, reference, date).",
+      group="{n} sub-processors have no authorisation of the controller recorded")
 def sub_processor_authorisation(ctx: AuditContext) -> Iterator[Hit]:
     """A sub-processor in a processor chain (or one our own Art 30(2) record engages) has no
     authorisation of the controller recorded."""
@@ -48,11 +51,16 @@ def sub_processor_authorisation(ctx: AuditContext) -> Iterator[Hit]:
 
 @rule("ROPA-P003", "medium", "Art 26", "Joint controller without an arrangement",
       "Agree and record the Art 26 arrangement setting out each controller's responsibilities "
-      "(joint_controller_arrangement), and make its essence available to data subjects.")
+      "(joint_controller_arrangement), and make its essence available to data subjects.",
+      group="{n} joint controllers have no Art 26 arrangement recorded")
 def joint_controller_arrangement(ctx: AuditContext) -> Iterator[Hit]:
-    """A joint controller has no Art 26 arrangement recorded (a DPA is not what it needs)."""
+    """A joint controller has no Art 26 arrangement recorded (a DPA is not what it needs). Those
+    that collect through a plugin or tracker on the site are reported by ROPA-C004 instead."""
+    from audit_lib.audit.consent import plugin_providers
+
+    plugins = plugin_providers(ctx)
     for r in ctx.register.recipients:
         if r.role is RecipientRole.joint_controller and r.joint_controller_arrangement is None \
-                and not r.placeholder:
+                and not r.placeholder and r.id not in plugins:
             yield Hit(r.id, "joint_controller_arrangement",
                       f"joint controller {r.name} has no Art 26 arrangement recorded")

@@ -68,30 +68,33 @@ def _in_scope(ctx: AuditContext) -> Iterator[ProcessingActivity]:
 
 @rule("ROPA-R001", "medium", "Art 30(1)(f), 5(1)(e)", "Retention period not stated",
       "State how long the data is kept and what starts the clock (period as an ISO 8601 duration, "
-      "trigger), or the criteria used to decide it.")
+      "trigger), or the criteria used to decide it.",
+      group="{n} activities keep personal data with no stated retention limit")
 def retention_missing(ctx: AuditContext) -> Iterator[Hit]:
     """An activity in force with personal data has no retention rule, or a rule whose period is
     'not_stated' or empty with no trigger or description to say when the data goes. Activities
     whose only data is anonymised are skipped."""
     for a in _in_scope(ctx):
         if not a.retention:
-            yield Hit(a.id, "retention", f"{a.name}: no retention period recorded")
+            yield Hit(a.id, "retention", f"{a.name}: no retention period recorded", detail=a.id)
             continue
         for i, r in enumerate(a.retention):
             vague = r.period is None and not (r.trigger or r.description)
             if r.period == "not_stated" or vague:
                 yield Hit(a.id, f"retention[{i}]", f"{a.name}: {_rule_text(a, r)} kept with no "
-                          "stated retention limit")
+                          "stated retention limit", detail=a.id)
 
 
 @rule("ROPA-R002", "medium", "Art 5(1)(e)", "Data kept indefinitely",
-      "Set a time limit (or periodic review criteria) after which the data is erased or anonymised.")
+      "Set a time limit (or periodic review criteria) after which the data is erased or anonymised.",
+      group="{n} activities keep data indefinitely")
 def retention_indefinite(ctx: AuditContext) -> Iterator[Hit]:
     """A retention rule of an activity in force says 'indefinite'."""
     for a in _in_scope(ctx):
         for i, r in enumerate(a.retention):
             if r.period == "indefinite":
-                yield Hit(a.id, f"retention[{i}].period", f"{a.name}: {_rule_text(a, r)} kept indefinitely")
+                yield Hit(a.id, f"retention[{i}].period", f"{a.name}: {_rule_text(a, r)} kept indefinitely",
+                          detail=a.id)
 
 
 @rule("ROPA-R003", "low", "Art 5(1)(e)", "Retention longer than the purpose needs",
@@ -124,7 +127,8 @@ def retention_too_long(ctx: AuditContext) -> Iterator[Hit]:
 
 @rule("ROPA-R004", "medium", "Art 30(1)(f)", "Data categories without a retention rule",
       "Add a retention rule for these categories (or drop the data_categories limit of an existing "
-      "rule so it covers them).")
+      "rule so it covers them).",
+      group="{n} activities collect data categories no retention rule covers")
 def retention_uncovered(ctx: AuditContext) -> Iterator[Hit]:
     """An activity's retention rules are each limited to some data categories, and some personal
     data categories it collects are covered by none of them."""

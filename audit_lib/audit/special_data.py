@@ -37,7 +37,8 @@ def criminal_data(ctx: AuditContext) -> Iterator[Hit]:
 
 @rule("ROPA-S003", "medium", "Art 8", "Children's data without an age check",
       "Describe how age is checked and parental consent obtained below the national age of "
-      "digital consent (age_verification on the activity or in commitments.children).")
+      "digital consent (age_verification on the activity or in commitments.children).",
+      group="{n} activities process children's data without an age-check statement")
 def children_age_check(ctx: AuditContext) -> Iterator[Hit]:
     """An activity in force processes children's data, and neither it nor the organisation's
     children policy says how age is verified (and parental consent obtained)."""

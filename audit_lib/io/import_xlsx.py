@@ -41,7 +41,8 @@ from audit_lib.io.datasheets import (
     field_kinds,
 )
 from audit_lib.io.loader import RegisterError, load_register
-from audit_lib.model import Register
+from audit_lib.model import Register, catalogue
+from audit_lib.model.catalogue import kinds_in
 
 MAX_FILE_BYTES = 256 * 2**20
 MAX_UNCOMPRESSED_BYTES = 2 * 2**30
@@ -49,16 +50,8 @@ MAX_RATIO = 250
 MAX_ROWS = 1_048_576
 MAX_COLUMNS = 200
 
-FILES = {  # register file -> data tables it holds
-    "organisation.yaml": ("organisation",),
-    "activities.yaml": ("activities",),
-    "recipients.yaml": ("recipients",),
-    "security.yaml": ("security",),
-    "systems.yaml": ("systems",),
-    "processor_activities.yaml": ("processor_activities",),
-    "commitments.yaml": ("rights", "breach_procedure", "children", "cookies", "other_commitments"),
-    "taxonomy.yaml": ("taxonomy_categories", "taxonomy_uses", "taxonomy_subjects"),
-}
+FILES = {name: tuple(kind.kind for kind in kinds_in(name)) for name in catalogue.FILES}
+"""Register file -> the data tables (record kinds) it holds, from the record catalogue."""
 
 
 class WorkbookError(Exception):

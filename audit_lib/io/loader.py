@@ -214,6 +214,11 @@ def _kind_of(path: Path, folder: Path) -> str | None:
     return stem if stem in KINDS else None
 
 
+SIDE_FILES = ("accepted.yaml", "accepted.yml")
+"""Files of a register folder that are not records: accepted risks, read and validated by
+:mod:`audit_lib.audit.accepted` (``ropa audit``)."""
+
+
 def _discover(folder: Path, out: _Collector) -> list[tuple[Path, str]]:
     found: list[tuple[Path, str]] = []
     for path in sorted(folder.rglob("*")):
@@ -221,6 +226,8 @@ def _discover(folder: Path, out: _Collector) -> list[tuple[Path, str]]:
             continue
         rel = path.relative_to(folder)
         if any(p.startswith(".") for p in rel.parts):
+            continue
+        if len(rel.parts) == 1 and path.name in SIDE_FILES:
             continue
         kind = _kind_of(path, folder)
         if kind is None or (len(rel.parts) > 1 and not KINDS[kind].many) or len(rel.parts) > 2:

@@ -172,6 +172,32 @@ class ActivityStatus(str, Enum):
     retired = "retired"
 
 
+class ConsentMechanism(str, Enum):
+    """How consent is asked (Art 4(11), 7; EDPB Guidelines 05/2020; ePrivacy Art 5(3), 13)."""
+
+    opt_in = "opt_in"
+    """A clear affirmative act: an unticked box, an 'accept' button beside an equal 'reject'."""
+    soft_opt_in = "soft_opt_in"
+    """ePrivacy Art 13(2): an existing customer's email, similar products, opt-out at collection and
+    in every message (not consent; valid for customers only)."""
+    pre_ticked_box = "pre_ticked_box"
+    continued_use = "continued_use"
+    browser_settings = "browser_settings"
+    none = "none"
+    not_stated = "not_stated"
+
+
+class BreachException(str, Enum):
+    """A kind of breach the procedure exempts from notifying the authority (Art 33(1))."""
+
+    unlikely_to_result_in_risk = "unlikely_to_result_in_risk"
+    """The only exception Art 33(1) allows."""
+    encrypted = "encrypted"
+    anonymised = "anonymised"
+    high_risk = "high_risk"
+    other = "other"
+
+
 # --------------------------------------------------------------------------
 # Small shared types
 # --------------------------------------------------------------------------
@@ -593,6 +619,10 @@ class Recipient(Sourced):
         default=False, description="True when the policy names only a category of party."
     )
     privacy_policy_url: str | None = Field(default=None, description="The recipient's own privacy policy.")
+    disclosure_basis: str | None = Field(
+        default=None, description="For a public authority: the Union or member-state law, or the "
+        "international agreement (Art 48, e.g. a mutual legal assistance treaty), under which data is "
+        "disclosed to it.")
 
     @model_validator(mode="after")
     def _parent_for_sub_processor(self) -> Recipient:
@@ -738,6 +768,12 @@ class ProcessingActivity(Sourced):
         default=None, description="Reference of the balancing test (LIA)."
     )
     consent_withdrawal: str | None = Field(default=None, description="How consent is withdrawn.")
+    consent: ConsentCollection | None = Field(
+        default=None, description="How consent is collected for this activity (overrides "
+        "commitments.consent).")
+    legal_obligation_law: str | None = Field(
+        default=None, description="The Union or member-state law laying down the obligation relied on "
+        "under Art 6(1)(c) (Art 6(3)).")
     special_category_condition: SpecialCategoryCondition | None = Field(
         default=None, description="Art 9(2) condition when special categories are processed."
     )
@@ -856,6 +892,30 @@ class RightCommitment(Sourced):
     limitations: str | None = Field(
         default=None, description="Limits or conditions the organisation states on the right."
     )
+    response_days: int | None = Field(
+        default=None, ge=0,
+        description="Days within which a request is answered (Art 12(3): without undue delay and within "
+        "one month, extendable by two months); None when the policy gives no number.")
+    offered_in_full: bool | None = Field(
+        default=None,
+        description="False when the policy offers the right only in part (e.g. access only to the data "
+        "partners hold, not to the controller's own).")
+
+
+class ConsentCollection(Sourced):
+    """How consent is collected and kept (Art 4(11), 7(1)-(2); EDPB Guidelines 05/2020)."""
+
+    mechanism: ConsentMechanism = Field(
+        description="How consent is asked: opt_in (clear affirmative act), soft_opt_in (ePrivacy Art 13(2), "
+        "existing customers), pre_ticked_box, continued_use, browser_settings, none or not_stated.")
+    prior: bool | None = Field(
+        default=None, description="True when consent is obtained before the cookie is set or the data used.")
+    granular: bool | None = Field(
+        default=None, description="True when each purpose is consented to separately (Art 7(2)); False "
+        "when bundled with the terms or with other purposes.")
+    record: str | None = Field(
+        default=None, description="How each consent is recorded, so it can be demonstrated (Art 7(1)): "
+        "what, when, by whom, the notice shown.")
 
 
 class BreachProcedure(Sourced):
@@ -880,6 +940,12 @@ class BreachProcedure(Sourced):
     internal_sanctions: str | None = Field(
         default=None, description="Consequences for staff who cause or hide a breach."
     )
+    exception_grounds: list[BreachException] = Field(
+        default_factory=list,
+        description="The kinds of breach the procedure exempts from notifying the authority; Art 33(1) "
+        "allows only breaches unlikely to result in a risk.")
+    breach_log: str | None = Field(
+        default=None, description="Where every breach is documented, notified or not (Art 33(5)).")
 
 
 class ChildrenPolicy(Sourced):
@@ -917,6 +983,11 @@ class CookieUse(Sourced):
         default=None, description="How consent is asked and recorded (ePrivacy Art 5(3), GDPR Art 7)."
     )
     duration: str | None = Field(default=None, description="How long the cookie is kept on the device.")
+    consent: ConsentCollection | None = Field(
+        default=None, description="How consent to this tracker is collected (overrides commitments.consent).")
+    data_categories: list[DataCategoryRef] = Field(
+        default_factory=list, description="What the cookie stores on the device (fideslang keys), e.g. "
+        "user.authorization.credentials.")
 
     @field_validator("type")
     @classmethod
@@ -953,6 +1024,9 @@ class Commitments(RopaModel):
     other: list[OtherCommitment] = Field(
         default_factory=list, description="Other commitments the policy makes."
     )
+    consent: ConsentCollection | None = Field(
+        default=None, description="How consent is collected unless an activity or cookie says otherwise "
+        "(e.g. 'agreement by using the site').")
 
 
 # --------------------------------------------------------------------------
