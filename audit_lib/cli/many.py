@@ -1,0 +1,85 @@
+"""Many registers at once: ``ropa validate|audit|transfers FOLDER`` on a folder of register folders.
+
+A group of companies keeps one register per entity (``ropa/mobikin``, ``ropa/dearmob``). A
+register folder is one holding ``organisation.yaml``; given a folder without one, the command
+runs on every register folder below it, prints each organisation's result under a heading, a
+total at the end, and exits with the worst exit code of any register (so one broken register
+fails the whole run, and is named).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from audit_lib.cli.common import CliExit, plural
+
+MARKER = "organisation.yaml"
+"""The file that makes a folder a register folder."""
+
+
+def is_register(path: str | Path) -> bool:
+    """True when ``path`` is a register folder (it holds organisation.yaml)."""
+    return (Path(path) / MARKER).is_file()
+
+
+def registers_under(path: str | Path) -> list[Path]:
+    """The register folders at or below ``path``, sorted; ``[path]`` itself when it is one.
+
+    Hidden folders (``.git``) are not searched; a register folder's own sub-folders are not
+    searched either (a register does not contain another).
+    """
+    root = Path(path)
+    if is_register(root) or not root.is_dir():
+        return [root]
+    found: list[Path] = []
+    for child in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if is_register(child):
+            found.append(child)
+        else:
+            found += [p for p in registers_under(child) if is_register(p)]
+    return found
+
+
+def run_each(args: argparse.Namespace, run: Callable[[argparse.Namespace], int | None]) -> int | None:
+    """Run ``run`` on every register below ``args.path`` when it is a folder of registers.
+
+    Returns None when ``args.path`` is a single register (or not a folder): the caller then
+    goes on as usual. Otherwise returns the worst exit code, after a per-register heading and a
+    total line naming the registers that failed.
+    """
+    path = getattr(args, "path", None)
+    if not path or is_register(path) or not Path(path).is_dir():
+        return None
+    folders = registers_under(path)
+    command = getattr(args, "command", None) or "ropa"
+    if not folders:
+        raise CliExit(1, f"ropa {command}: {path}: no register folder (a folder with {MARKER}) found")
+    failed: list[tuple[Path, int]] = []
+    for i, folder in enumerate(folders):
+        if i:
+            print()
+        print(f"== {folder}", flush=True)
+        one = copy.copy(args)
+        one.path = str(folder)
+        try:
+            code = int(run(one) or 0)
+        except CliExit as exc:
+            if exc.message:
+                print(exc.message, file=sys.stderr)
+            code = exc.code
+        sys.stdout.flush()
+        if code:
+            failed.append((folder, code))
+    print()
+    passed = len(folders) - len(failed)
+    total = f"ropa {command}: {plural(len(folders), 'register')} under {path}: {passed} passed"
+    if failed:
+        total += f", {len(failed)} failed: " + ", ".join(str(f) for f, _ in failed)
+        print(total, file=sys.stderr)
+        return max(code for _, code in failed)
+    print(total)
+    return 0
