@@ -45,6 +45,8 @@ ART30_FIELD = {
     ("organisation", "eu_representative"): "Art 30(1)(a), Art 27",
     ("organisation", "joint_controllers"): "Art 30(1)(a), Art 26",
     ("organisation", "last_reviewed"): "Art 5(2) (record kept up to date)",
+    ("organisation", "register_version"): "Art 5(2) (record kept up to date)",
+    ("organisation", "register_owner"): "Art 5(2), Art 24",
     ("activities", "name"): "Art 30(1)(b)",
     ("activities", "description"): "Art 30(1)(b)",
     ("activities", "purposes"): "Art 30(1)(b)",
