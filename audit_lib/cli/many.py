@@ -47,17 +47,18 @@ def registers_under(path: str | Path) -> list[Path]:
 def run_each(args: argparse.Namespace, run: Callable[[argparse.Namespace], int | None]) -> int | None:
     """Run ``run`` on every register below ``args.path`` when it is a folder of registers.
 
-    Returns None when ``args.path`` is a single register (or not a folder): the caller then
-    goes on as usual. Otherwise returns the worst exit code, after a per-register heading and a
+    Returns None when ``args.path`` is a single register, not a folder, or a folder with no
+    register below it: the caller then loads it as one register (and the loader names what is
+    missing). Otherwise returns the worst exit code, after a per-register heading and a
     total line naming the registers that failed.
     """
     path = getattr(args, "path", None)
     if not path or is_register(path) or not Path(path).is_dir():
         return None
     folders = registers_under(path)
+    if not folders:  # not a group: load it as one register, so the loader says what is missing
+        return None
     command = getattr(args, "command", None) or "ropa"
-    if not folders:
-        raise CliExit(1, f"ropa {command}: {path}: no register folder (a folder with {MARKER}) found")
     failed: list[tuple[Path, int]] = []
     for i, folder in enumerate(folders):
         if i:
