@@ -277,3 +277,37 @@ def test_rows_by_cause_counts_each_entry(exposed):
     counts = rows_by_cause(changes)
     assert counts.get(ref.adequacy("BR", "2026-11-01").decision) == 1
     assert sum(counts.values()) >= len(changes.rows)
+
+
+# --------------------------------------------------------------------------
+# The workbook sheet
+# --------------------------------------------------------------------------
+
+
+def test_changes_sheet_since_the_last_review_date(repo, tmp_path):
+    from openpyxl import load_workbook
+
+    from audit_lib.export.changes import SHEET_NAME, changes_sheet, changes_since
+    from audit_lib.export.xlsx import write_sheets
+
+    folder = repo / "ropa" / "mobikin"
+    make_edits(folder)  # v1 was committed on 10 Jan 2026, the day of the last review
+    edit(folder / "organisation.yaml", "last_reviewed: 2026-10-30", "last_reviewed: 2026-01-10")
+    git(repo, "commit", "-q", "-am", "second review", date="2026-03-01T12:00:00")
+    register = load_register(folder)
+    diff, law = changes_since(folder, register, as_of=AS_OF)  # since last_reviewed: 2026-01-10
+    assert {r.record for r in diff.records} == {"organisation", "recipients[hosting]",
+                                                 "activities[general_statistics]", "recipients[acme_bi]"}
+    assert law.before.isoformat() == "2026-01-10"
+    sheet = changes_sheet(diff, law)
+    rows = [list(map(str, r)) for r in sheet.rows]
+    assert rows[[r[1:3] for r in rows].index(["recipients[hosting]", "countries"])][:6] == \
+        ["record changed", "recipients[hosting]", "countries", "Art 30(1)(e)", "not recorded", "BR"]
+    law_rows = [r for r in rows if r[0] == "law changed"]
+    brazil = ref.adequacy("BR", AS_OF).decision
+    assert [r[1] for r in law_rows] == ["controller \u2192 hosting, BR"] and brazil in law_rows[0][6]
+    out = tmp_path / "changes.xlsx"
+    write_sheets([changes_sheet(*changes_since(folder, register, as_of=AS_OF))], out)
+    ws = load_workbook(out)[SHEET_NAME]
+    texts = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+    assert "recipients[acme_bi]" in texts and any(brazil in t for t in texts)
