@@ -295,7 +295,8 @@ def test_changes_sheet_since_the_last_review_date(repo, tmp_path):
     edit(folder / "organisation.yaml", "last_reviewed: 2026-10-30", "last_reviewed: 2026-01-10")
     git(repo, "commit", "-q", "-am", "second review", date="2026-03-01T12:00:00")
     register = load_register(folder)
-    diff, law = changes_since(folder, register, as_of=AS_OF)  # since last_reviewed: 2026-01-10
+    changes = changes_since(folder, register, as_of=AS_OF)  # since last_reviewed: 2026-01-10
+    diff, law = changes.diff, changes.law
     assert {r.record for r in diff.records} == {"organisation", "recipients[hosting]",
                                                  "activities[general_statistics]", "recipients[acme_bi]"}
     assert law.before.isoformat() == "2026-01-10"
@@ -307,7 +308,7 @@ def test_changes_sheet_since_the_last_review_date(repo, tmp_path):
     brazil = ref.adequacy("BR", AS_OF).decision
     assert [r[1] for r in law_rows] == ["controller \u2192 hosting, BR"] and brazil in law_rows[0][6]
     out = tmp_path / "changes.xlsx"
-    write_sheets([changes_sheet(*changes_since(folder, register, as_of=AS_OF))], out)
+    write_sheets([changes.sheet()], out)
     ws = load_workbook(out)[SHEET_NAME]
     texts = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
     assert "recipients[acme_bi]" in texts and any(brazil in t for t in texts)

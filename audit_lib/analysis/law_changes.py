@@ -149,6 +149,19 @@ def law_changes(register: Register, before: dt.date | str, after: dt.date | str 
     return LawChanges(register.organisation.name, a, b, rows)
 
 
+LAW_COLUMNS = ["exporter", "importer", "country", "change", "what changed", "caused by"]
+
+
+def law_table(changes: LawChanges):
+    """The changed rows as a DataFrame (columns :data:`LAW_COLUMNS`), causes as entry and event."""
+    import pandas as pd
+
+    rows = [[t.exporter, t.importer, t.country or "not recorded", t.change, t.text(),
+             "; ".join(f"{c['entry']} {c['event']} {c['date']}" for c in t.causes) or "not found"]
+            for t in changes.rows]
+    return pd.DataFrame(rows, columns=LAW_COLUMNS)
+
+
 def rows_by_cause(changes: LawChanges) -> dict[str, int]:
     """How many changed rows each reference entry caused (``not found`` for rows with none)."""
     counts: dict[str, int] = {}
@@ -156,3 +169,29 @@ def rows_by_cause(changes: LawChanges) -> dict[str, int]:
         for entry in {c["entry"] for c in row.causes} or {"cause not found"}:
             counts[entry] = counts.get(entry, 0) + 1
     return counts
+
+
+def chart(changes: LawChanges, diff: Any = None):
+    """A horizontal bar chart: changed transfer rows per reference entry (and, given a
+    :class:`~audit_lib.analysis.diff.RegisterDiff`, the register's own changes per kind)."""
+    from matplotlib.figure import Figure
+
+    bars = {f"law: {k}": v for k, v in sorted(rows_by_cause(changes).items())}
+    if diff is not None:
+        for r in diff.records:
+            key = f"register: {r.label} {r.change}"
+            bars[key] = bars.get(key, 0) + 1
+        if diff.transfers:
+            bars["register: transfer rows reclassified"] = len(diff.transfers)
+    fig = Figure(figsize=(8, 0.45 * max(len(bars), 2) + 1.2))
+    ax = fig.subplots()
+    labels = list(bars)[::-1]
+    ax.barh(labels, [bars[k] for k in labels], color=["#1f77b4" if k.startswith("law") else "#ff7f0e"
+                                                      for k in labels])
+    ax.set_xlabel("changes")
+    period = f"{changes.before.isoformat()} \u2192 {changes.after.isoformat()}"
+    ax.set_title(f"{changes.organisation}: changes {period}")
+    if not bars:
+        ax.text(0.5, 0.5, "no change", ha="center", va="center", transform=ax.transAxes)
+    fig.tight_layout()
+    return fig

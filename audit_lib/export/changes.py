@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from audit_lib.analysis.diff import RegisterDiff, diff_registers, words
 from audit_lib.analysis.law_changes import LawChanges, law_changes
-from audit_lib.export.sheet import Column, Mark, Sheet
+from audit_lib.export.sheet import Column, Mark, Sheet, plain
 from audit_lib.model import Register
+from audit_lib.reference.transfers import as_date
 
 SHEET_NAME = "Changes since last review"
 
@@ -82,25 +84,70 @@ def changes_sheet(diff: RegisterDiff, law: LawChanges | None = None) -> Sheet:
                              "(Art 30(1), Art 5(2)).")
 
 
+@dataclass
+class ReviewChanges:
+    """What changed since the last review: the register's diff (None when its history cannot be
+    read), the rows the law changed over the same period, and a note saying what was compared."""
+
+    diff: RegisterDiff | None
+    law: LawChanges
+    note: str
+
+    def sheet(self) -> Sheet:
+        """The "Changes since last review" sheet (law changes only when the diff is unavailable)."""
+        if self.diff is None:
+            rows = list(_law_rows(self.law)) or [[Mark("No change the law made.", "info")] + [None] * 6]
+            rows.insert(0, [Mark(self.note, "warning")] + [None] * 6)
+            return Sheet(SHEET_NAME, CHANGE_COLUMNS, rows, title=f"{SHEET_NAME}: {self.note}",
+                         freeze_columns=2)
+        return changes_sheet(self.diff, self.law)
+
+    def table(self):
+        """The sheet's rows as a DataFrame (cell text as shown), for a notebook."""
+        import pandas as pd
+
+        sheet = self.sheet()
+        return pd.DataFrame([[plain(v) for v in row] for row in sheet.rows], columns=sheet.headers)
+
+
 def changes_since(folder: str | Path, register: Register, since: str | None = None,
-                  as_of: dt.date | str | None = None) -> tuple[RegisterDiff, LawChanges]:
+                  as_of: dt.date | str | None = None, *, fallback: bool = False) -> ReviewChanges:
     """The register's changes since ``since`` (a git revision or date; default its organisation's
-    ``last_reviewed``) and the law's changes from that date to ``as_of``.
+    ``last_reviewed``) and the law's changes from that date to ``as_of`` (default today).
 
-    Raises :class:`audit_lib.io.history.HistoryError` when the history cannot be read or no
-    ``since`` is given and the register records no ``last_reviewed`` date.
+    Raises :class:`audit_lib.io.history.HistoryError` when the history cannot be read, unless
+    ``fallback``: then, with no commit on or before the last review, the folder's first version
+    is compared; when there is no history at all, only the law's changes are returned, with a note.
     """
-    from audit_lib.io.history import HistoryError, register_at
+    from audit_lib.io.history import HistoryError, first_revision, register_at, resolve
 
-    if since is None:
-        reviewed = register.organisation.last_reviewed
-        if reviewed is None:
+    day = as_date(as_of)
+    asked = since or (register.organisation.last_reviewed.isoformat()
+                      if register.organisation.last_reviewed else None)
+    start = _start_day(asked)
+    try:
+        if asked is None:
             raise HistoryError(f"{folder}: organisation.last_reviewed is not recorded: give --since REV|DATE")
-        since = reviewed.isoformat()
-    old, revision = register_at(folder, since)
-    diff = diff_registers(old, register, as_of, f"{revision}", "now")
-    try:  # the law is compared from the day asked for, else from the commit's day
-        start = dt.date.fromisoformat(since)
+        try:
+            revision = resolve(folder, asked)
+        except HistoryError:
+            if not (fallback and start is not None):
+                raise
+            revision = first_revision(folder)
+        old, revision = register_at(folder, revision)
+    except HistoryError as exc:
+        if not fallback:
+            raise
+        law = law_changes(register, start or day, day)
+        return ReviewChanges(None, law, f"register history not compared: {exc}")
+    diff = diff_registers(old, register, day, str(revision), "now")
+    law = law_changes(register, start or revision.date, day)
+    return ReviewChanges(diff, law, f"compared with {revision}; law from {law.before.isoformat()}")
+
+
+def _start_day(asked: str | None) -> dt.date | None:
+    """The day a date-like ``since`` names (the law is compared from it), else None."""
+    try:
+        return dt.date.fromisoformat(asked) if asked else None
     except ValueError:
-        start = revision.date
-    return diff, law_changes(register, start, diff.as_of)
+        return None

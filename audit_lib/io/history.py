@@ -81,6 +81,16 @@ def resolve(folder: str | Path, since: str) -> Revision:
     return Revision(commit=commit, date=dt.date.fromisoformat(day), subject=subject, asked=since)
 
 
+def first_revision(folder: str | Path) -> Revision:
+    """The first commit that holds ``folder`` (its earliest version under git)."""
+    folder = Path(folder)
+    commits = str(_git(folder, "log", "--format=%H", "--reverse", "--", ".")).split()
+    if not commits:
+        raise HistoryError(f"{folder}: no commit holds this folder")
+    found = resolve(folder, commits[0])
+    return Revision(found.commit, found.date, found.subject, f"first version ({found.date.isoformat()})")
+
+
 def export_folder(folder: str | Path, revision: Revision, target: Path) -> list[Path]:
     """Write the files of ``folder`` as they were at ``revision`` into ``target``; return them."""
     folder = Path(folder)
@@ -99,13 +109,13 @@ def export_folder(folder: str | Path, revision: Revision, target: Path) -> list[
     return written
 
 
-def register_at(folder: str | Path, since: str) -> tuple[Register, Revision]:
-    """The register in ``folder`` as it stood at ``since`` (revision or date), and the commit.
+def register_at(folder: str | Path, since: str | Revision) -> tuple[Register, Revision]:
+    """The register in ``folder`` as it stood at ``since`` (revision, date or Revision), and the commit.
 
     Raises :class:`HistoryError` when git cannot answer, and the loader's
     :class:`~audit_lib.io.loader.RegisterError` when the old version does not validate.
     """
-    revision = resolve(folder, since)
+    revision = since if isinstance(since, Revision) else resolve(folder, since)
     with tempfile.TemporaryDirectory(prefix="ropa-history-") as tmp:
         target = Path(tmp) / Path(folder).resolve().name
         export_folder(folder, revision, target)
