@@ -312,3 +312,34 @@ def test_changes_sheet_since_the_last_review_date(repo, tmp_path):
     ws = load_workbook(out)[SHEET_NAME]
     texts = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
     assert "recipients[acme_bi]" in texts and any(brazil in t for t in texts)
+
+
+# --------------------------------------------------------------------------
+# Property: the diff names exactly the fields edited
+# --------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+TEXT_FIELDS = ["legal_entity", "address", "website", "dpo_assessment", "lead_supervisory_authority",
+               "register_owner", "register_version"]
+SAMPLE = load_register(SAMPLES["dearmob"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(TEXT_FIELDS),
+                       st.text(st.characters(codec="utf-8", categories=["L", "N", "P", "Zs"]), min_size=1,
+                               max_size=30).filter(str.strip), max_size=4))
+def test_record_changes_name_exactly_the_edited_fields(edits):
+    from audit_lib.analysis.diff import record_changes
+
+    org = SAMPLE.organisation
+    edits = {k: v for k, v in edits.items() if v != getattr(org, k)}
+    new = SAMPLE.model_copy(update={"organisation": org.model_copy(update=edits)})
+    changes = record_changes(SAMPLE, new)
+    got = {f.field: f for c in changes for f in c.fields}
+    assert set(got) == set(edits)
+    assert all(c.record == "organisation" for c in changes)
+    for name, f in got.items():
+        assert f.new == edits[name]
+        assert f.change == ("added" if getattr(org, name) is None else "changed")

@@ -132,6 +132,8 @@ class FieldChange:
     """The change in words: ``US -> US, GB (added GB)``."""
     description: str = ""
     """The model's description of the field, when it has one."""
+    change: str = "changed"
+    """``added`` (was not recorded), ``removed`` (no longer recorded) or ``changed``."""
 
 
 @dataclass
@@ -166,9 +168,14 @@ def _field_changes(kind: RecordKind, old: Any, new: Any) -> list[FieldChange]:
         text = f"{words(before)} \u2192 {words(after)}"
         if isinstance(before, list) and isinstance(after, list):
             text += f" ({_list_delta(before, after)})"
+        change = "added" if _empty(before) else "removed" if _empty(after) else "changed"
         out.append(FieldChange(field=name, article=article_of(kind.kind, name), old=before, new=after,
-                               text=text, description=info.description or ""))
+                               text=text, description=info.description or "", change=change))
     return out
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == [] or value == {}
 
 
 def _keyed(kind: RecordKind, register: Register) -> dict[str, Any]:
