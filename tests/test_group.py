@@ -68,10 +68,27 @@ def test_audit_many_exits_with_the_worst_result(group, capsys):
     assert f"3 registers under {group}: {blocking.count(False)} passed" in (out + err)
 
 
-def test_transfers_many_prints_each_organisation(group, capsys):
+def test_transfers_many_as_json_is_one_document_per_register(group, capsys):
     assert main(["transfers", str(group), "--as-of", AS_OF, "--format", "json"]) == 0
-    out = capsys.readouterr().out
-    assert out.count(f"== {group}") == 3
+    out = json.loads(capsys.readouterr().out)
+    assert [Path(r["register"]) for r in out] == registers_under(group)
+    for r in out:
+        expected = Review(load_register(r["register"]), AS_OF).transfers
+        assert [(t["importer"], t["country"], t["status"]) for t in r["result"]] == \
+            [(t.importer, t.country, t.status) for t in expected]
+    assert main(["transfers", str(group), "--as-of", AS_OF]) == 0
+    assert capsys.readouterr().out.count(f"== {group}") == 3
+
+
+def test_audit_many_as_csv_names_the_register_on_each_row(group, capsys):
+    import csv
+    import io
+
+    main(["audit", str(group), "--as-of", AS_OF, "--format", "csv"])
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    for folder in registers_under(group):
+        found = [r["code"] for r in rows if r["register"] == str(folder)]
+        assert found == [f.code for f in Review(load_register(folder), AS_OF).findings]
 
 
 def test_group_view_names_who_sends_data_to_google_llc_and_on_what_mechanism(capsys):
