@@ -343,3 +343,21 @@ def test_record_changes_name_exactly_the_edited_fields(edits):
     for name, f in got.items():
         assert f.new == edits[name]
         assert f.change == ("added" if getattr(org, name) is None else "changed")
+
+
+def test_changes_since_outside_git_falls_back_to_the_law_alone(tmp_path):
+    from audit_lib.export.changes import changes_since
+
+    folder = tmp_path / "mobikin"
+    shutil.copytree(SAMPLES["mobikin"], folder)
+    register = load_register(folder)
+    with pytest.raises(HistoryError):
+        changes_since(folder, register, as_of=AS_OF)
+    changes = changes_since(folder, register, as_of=AS_OF, fallback=True)
+    assert changes.diff is None and "not inside a git repository" in changes.note
+    assert changes.law.before == register.organisation.last_reviewed
+    expected = law_changes(register, register.organisation.last_reviewed, AS_OF).rows
+    assert [(r.importer, r.country) for r in changes.law.rows] == [(r.importer, r.country) for r in expected]
+    table = changes.table()
+    assert table.iloc[0, 0].startswith("register history not compared")
+    assert len(table) == 1 + max(len(expected), 1)

@@ -55,9 +55,8 @@ def _is_date(text: str) -> bool:
     return len(text) == 10
 
 
-def resolve(folder: str | Path, since: str) -> Revision:
-    """The commit ``since`` names in the repository holding ``folder``: a revision, or a date
-    YYYY-MM-DD meaning the last commit made on or before that day."""
+def _in_repository(folder: str | Path) -> Path:
+    """``folder`` as a Path, checked to be a folder inside a git work tree."""
     folder = Path(folder)
     if not folder.is_dir():
         raise HistoryError(f"{folder}: not a folder")
@@ -66,6 +65,13 @@ def resolve(folder: str | Path, since: str) -> Revision:
     except HistoryError:
         raise HistoryError(f"{folder}: not inside a git repository, so --since cannot read its history; "
                            "give two folders instead") from None
+    return folder
+
+
+def resolve(folder: str | Path, since: str) -> Revision:
+    """The commit ``since`` names in the repository holding ``folder``: a revision, or a date
+    YYYY-MM-DD meaning the last commit made on or before that day."""
+    folder = _in_repository(folder)
     if _is_date(since):
         commit = str(_git(folder, "rev-list", "-1", f"--before={since} 23:59:59", "HEAD")).strip()
         if not commit:
@@ -83,7 +89,7 @@ def resolve(folder: str | Path, since: str) -> Revision:
 
 def first_revision(folder: str | Path) -> Revision:
     """The first commit that holds ``folder`` (its earliest version under git)."""
-    folder = Path(folder)
+    folder = _in_repository(folder)
     commits = str(_git(folder, "log", "--format=%H", "--reverse", "--", ".")).split()
     if not commits:
         raise HistoryError(f"{folder}: no commit holds this folder")
