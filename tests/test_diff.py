@@ -361,3 +361,13 @@ def test_changes_since_outside_git_falls_back_to_the_law_alone(tmp_path):
     table = changes.table()
     assert table.iloc[0, 0].startswith("register history not compared")
     assert len(table) == 1 + max(len(expected), 1)
+
+
+def test_privacy_shield_struck_down_and_dpf_adopted_on_the_unedited_sample():
+    register = load_register(SAMPLES["mobikin"])
+    shield, dpf = ref.adequacy("US", "2019-01-01", True), ref.adequacy("US", AS_OF, True)
+    rows = [r for r in law_changes(register, "2019-01-01", AS_OF).rows if r.importer == "google_llc"]
+    assert len(rows) == 1 and rows[0].changed == ["mechanism", "decision"]
+    assert (rows[0].old["decision"], rows[0].new["decision"]) == (shield.decision, dpf.decision)
+    events = [(c["entry"], c["event"]) for c in rows[0].causes]
+    assert events == [(shield.decision, "struck down"), (dpf.decision, "adopted")]

@@ -13,6 +13,7 @@ row's country or mechanism. The reference data is read only through the accessor
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -23,6 +24,8 @@ from audit_lib.reference.transfers import as_date
 from audit_lib.review import Review
 
 _ONE_DAY = dt.timedelta(days=1)
+_JUDGMENT = re.compile(r"CELEX:6\d{4}CJ|curia\.europa\.eu")
+"""A source that is a judgment of the Court of Justice (CELEX sector 6), not a decision."""
 _CONTROLLER_ROLES = {"independent_controller", "joint_controller", "public_authority"}
 
 
@@ -60,7 +63,7 @@ def _adequacy_events(country: str, start: dt.date, end: dt.date) -> list[Cause]:
         ended = d.until + _ONE_DAY if d.until else None
         if _between(ended, start, end):
             later = [e for e in history[i + 1:] if e.covers(ended)]
-            struck = "invalid" in d.note.lower() or "CJ" in d.source
+            struck = _JUDGMENT.search(d.source) is not None or "invalid" in d.note.lower()
             event = "struck down" if struck and not later else "expired"
             text = f"adequacy decision {d.decision} for {d.name} {event}: last day {d.until.isoformat()}"
             if later:
