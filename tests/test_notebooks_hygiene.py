@@ -31,6 +31,7 @@ EXPECTED = [
     "03_audit_findings",
     "04_article30_export",
     "05_breach_and_access_requests",
+    "06_what_changed",
 ]
 MAX_LINES = 12
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))

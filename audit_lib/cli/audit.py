@@ -155,6 +155,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.path:
         raise CliExit(2, "ropa audit: give the register folder PATH (e.g. ropa/mobikin)")
+    # many registers: a folder of register folders runs each one (audit_lib/cli/many.py)
+    from audit_lib.cli.many import run_each
+
+    if (code := run_each(args, run)) is not None:
+        return code
     register = load_or_exit(args.path, code=2)
     if args.assumptions:
         if args.format == "json":

@@ -7,7 +7,7 @@ import datetime as dt
 import sys
 
 from audit_lib.analysis.transfers import classify_transfers, transfers_table
-from audit_lib.cli.common import TABLE_FORMATS, add_as_of, add_path, load_or_exit, print_json
+from audit_lib.cli.common import TABLE_FORMATS, add_as_of, add_path, iso_date, load_or_exit, print_json
 from audit_lib.reference.transfers import AS_OF
 
 TABLE_COLUMNS = ["exporter", "importer", "country", "mechanism", "article", "status"]
@@ -26,6 +26,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_as_of(p, "judge by the law in force on this date (YYYY-MM-DD; default: today)")
     p.add_argument("--format", choices=TABLE_FORMATS, default="table",
                    help="table (default, for reading), json (list of objects) or csv")
+    p.add_argument("--compare-as-of", type=iso_date, default=None, metavar="DATE",
+                   help="list only the rows whose status, mechanism, article or decision differs between "
+                   "DATE and --as-of, with the reference entry (decision adopted, renewed, expired, struck "
+                   "down) that caused it")
     p.set_defaults(func=run)
 
 
@@ -47,11 +51,20 @@ def _table(transfers, day: dt.date) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    # many registers: a folder of register folders runs each one (audit_lib/cli/many.py)
+    from audit_lib.cli.many import run_each
+
+    if (code := run_each(args, run)) is not None:
+        return code
     register = load_or_exit(args.path)
     day = args.as_of or dt.date.today()
     if day > AS_OF:
         print(f"ropa: note: reference data last checked on {AS_OF.isoformat()}; decisions adopted since "
               "are not known to it", file=sys.stderr)
+    if args.compare_as_of:  # what the law changed between two dates (audit_lib/cli/diff.py)
+        from audit_lib.cli.diff import print_law_changes
+
+        return print_law_changes(args, register, day)
     transfers = classify_transfers(register, day)
     if args.format == "json":
         print_json([t.as_dict() for t in transfers])

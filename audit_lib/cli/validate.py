@@ -21,6 +21,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # many registers: a folder of register folders runs each one (audit_lib/cli/many.py)
+    from audit_lib.cli.many import run_each
+
+    if (code := run_each(args, run)) is not None:
+        return code
     register = load_or_exit(args.path)
     counts = summary(register)
     print(f"{register.organisation.name}: register is valid")
