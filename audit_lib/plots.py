@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import textwrap
 from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import networkx as nx
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -229,8 +231,91 @@ def _curve(x0: float, y0: float, x1: float, y1: float, bulge: float | None = Non
     return MplPath(verts, [MplPath.MOVETO, MplPath.CURVE4, MplPath.CURVE4, MplPath.CURVE4])
 
 
+A3_LANDSCAPE = (15.7, 10.9)
+"""Printable area of A3 landscape in inches (420 x 297 mm less 10 mm margins): the diagram's page."""
+TOP_MARGIN, BOTTOM_MARGIN, SIDE = 0.8, 0.75, 0.25
+BULGE = 0.45  # how far a hosting curve (system -> its host, same column) swings right
+
+
+@dataclass
+class _Layout:
+    columns: dict[int, list[str]]
+    hidden: dict[int, int]
+    texts: dict[str, list[str]]
+    heights: dict[str, float]
+    col_height: dict[int, float]
+    body: float
+    width: float
+    height: float
+
+
+def _layout(graph: nx.DiGraph, flows: nx.DiGraph, classes: dict[str, str], statuses: set[str],
+            nodes: set[str] | None, max_per_column: int) -> _Layout:
+    """Columns, order, label lines and sizes (inches) of the nodes to draw (all but the controller)."""
+    columns: dict[int, list[str]] = defaultdict(list)
+    for node in graph.nodes:
+        if node != CONTROLLER and (nodes is None or node in nodes):
+            columns[_column(graph, node)].append(node)
+    for col in range(max(columns, default=1) + 1):
+        columns.setdefault(col, [])
+    _order(flows, columns)
+    hidden: dict[int, int] = {}
+    for col, ns in columns.items():
+        if len(ns) > max_per_column:
+            hidden[col] = len(ns) - max_per_column
+            columns[col] = ns[:max_per_column]
+    texts = {n: _node_text(graph.nodes[n], classes[n] if classes[n] in statuses else None)
+             for ns in columns.values() for n in ns}
+    heights = {n: len(lines) * LINE + 2 * PAD for n, lines in texts.items()}
+    col_height = {c: sum(heights[n] for n in ns) + ROW_GAP * max(len(ns) - 1, 0)
+                  + (2 * PAD + LINE + ROW_GAP if c in hidden else 0) for c, ns in columns.items()}
+    ncols = len(columns)
+    body = max(max(col_height.values(), default=0.0), 1.2)
+    width = 2 * SIDE + ncols * BOX_W + (ncols - 1) * COL_GAP + BULGE  # room for the last hosting curves
+    return _Layout(columns, hidden, texts, heights, col_height, body, width,
+                   TOP_MARGIN + body + BOTTOM_MARGIN)
+
+
+def _reach(flows: nx.DiGraph, activities: Iterable[str]) -> set[str]:
+    """The activity nodes given, their data subjects and everything their data flows to."""
+    out: set[str] = set()
+    for a in activities:
+        out |= {a, *flows.predecessors(a), *nx.descendants(flows, a)}
+    return out
+
+
+def flow_diagram_pages(register: Register, as_of: dt.date | str | None = None, review: Review | None = None,
+                       *, page: tuple[float, float] = A3_LANDSCAPE) -> list[Figure]:
+    """The flow diagram cut into figures that each print on ``page`` (inches) at 100 %.
+
+    Activities are taken in the diagram's own order and grouped while the figure still fits the
+    page; each figure shows its activities, their data subjects and everything their data flows
+    to, coloured as in :func:`flow_diagram`. An activity whose flows alone exceed the page gets a
+    figure of its own (then larger than the page). One figure when the whole diagram fits.
+    """
+    review = review if review is not None else Review(register, as_of)
+    graph = review.graph
+    flows = flow_view(graph)
+    classes, _ = transfer_classes(review)
+    statuses = set(STATUS_STYLE) | {c for c in classes.values() if c not in STYLE}
+    order = _layout(graph, flows, classes, statuses, None, 10**9).columns.get(1, [])
+    groups: list[list[str]] = []
+    for act in order:
+        trial = [*groups[-1], act] if groups else [act]
+        size = _layout(graph, flows, classes, statuses, _reach(flows, trial), 10**9)
+        if groups and size.width <= page[0] and size.height <= page[1]:
+            groups[-1] = trial
+        else:
+            groups.append([act])
+    if len(groups) <= 1:
+        return [flow_diagram(register, as_of, review)]
+    return [flow_diagram(register, as_of, review, activities=[a.split(":", 1)[1] for a in group],
+                         part=(i, len(groups))) for i, group in enumerate(groups, 1)]
+
+
 def flow_diagram(register: Register, as_of: dt.date | str | None = None, review: Review | None = None, *,
-                 max_per_column: int = 120) -> Figure:
+                 max_per_column: int = 120, activities: Iterable[str] | None = None,
+                 part: tuple[int, int] | None = None) -> Figure:
     """Layered data-flow diagram: data subjects, activities, systems and recipients, sub-processors.
 
     Parties and flows are coloured by the transfer classification (Chapter V), the same rows
@@ -239,37 +324,20 @@ def flow_diagram(register: Register, as_of: dt.date | str | None = None, review:
     recorded (hatched). Give the command's ``review`` so the graph and the transfers are built
     once. The figure grows with the number of nodes so labels never overlap; a column with more
     than ``max_per_column`` nodes is cut with a "+ N more" box. Drawn at its true size: print it
-    at 100 % (``fig.get_size_inches()``) and the type is FONT points.
+    at 100 % (``fig.get_size_inches()``) and the type is FONT points. ``activities`` (ids) draws
+    only those and what they reach; ``part`` (i, n) titles it as part i of n
+    (see :func:`flow_diagram_pages`).
     """
     review = review if review is not None else Review(register, as_of)
     graph = review.graph
     flows = flow_view(graph)
     classes, edge_classes = transfer_classes(review)
     statuses = set(STATUS_STYLE) | {c for c in classes.values() if c not in STYLE}
-    columns: dict[int, list[str]] = defaultdict(list)
-    for node in graph.nodes:
-        if node != CONTROLLER:
-            columns[_column(graph, node)].append(node)
-    for col in range(max(columns, default=1) + 1):
-        columns.setdefault(col, [])
-    _order(flows, columns)
-
-    hidden: dict[int, int] = {}
-    for col, nodes in columns.items():
-        if len(nodes) > max_per_column:
-            hidden[col] = len(nodes) - max_per_column
-            columns[col] = nodes[:max_per_column]
-
-    texts = {n: _node_text(graph.nodes[n], classes[n] if classes[n] in statuses else None)
-             for nodes in columns.values() for n in nodes}
-    heights = {n: len(lines) * LINE + 2 * PAD for n, lines in texts.items()}
-    col_height = {c: sum(heights[n] for n in ns) + ROW_GAP * max(len(ns) - 1, 0)
-                  + (2 * PAD + LINE + ROW_GAP if c in hidden else 0) for c, ns in columns.items()}
-    ncols = len(columns)
-    top_margin, bottom_margin, side = 0.8, 0.75, 0.25
-    body = max(max(col_height.values(), default=0.0), 1.2)
-    width = 2 * side + ncols * BOX_W + (ncols - 1) * COL_GAP
-    height = top_margin + body + bottom_margin
+    nodes = _reach(flows, [f"activity:{a}" for a in activities]) if activities is not None else None
+    lay = _layout(graph, flows, classes, statuses, nodes, max_per_column)
+    columns, hidden, texts, heights = lay.columns, lay.hidden, lay.texts, lay.heights
+    col_height, body, width, height = lay.col_height, lay.body, lay.width, lay.height
+    ncols, top_margin, side = len(columns), TOP_MARGIN, SIDE
     fig = _new_figure(width, height)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, width)
@@ -310,7 +378,7 @@ def flow_diagram(register: Register, as_of: dt.date | str | None = None, review:
         cls = edge_classes[(u, v)]
         colour = "#8a8a8a" if cls in {"flow", "own", "idle"} else _colours(cls)[1]
         if data.get("via") == "hosting":
-            path = _curve(xu + BOX_W / 2, yu, xv + BOX_W / 2, yv, bulge=0.45)
+            path = _curve(xu + BOX_W / 2, yu, xv + BOX_W / 2, yv, bulge=BULGE)
             style = "--"
         else:
             path = _curve(xu + BOX_W / 2, yu, xv - BOX_W / 2, yv)
@@ -326,14 +394,17 @@ def flow_diagram(register: Register, as_of: dt.date | str | None = None, review:
                 ha="center", va="bottom", fontsize=FONT + 1, fontweight="bold")
     org = register.organisation
     where = f", {country_name(org.country)}" if org.country else ""
-    ax.text(side, height - 0.1, f"Personal data flows: {org.name}{where} (as of {review.as_of.isoformat()})",
+    of = f", part {part[0]} of {part[1]}" if part else ""
+    title = f"Personal data flows: {org.name}{where} (as of {review.as_of.isoformat()}){of}"
+    ax.text(side, height - 0.1, title,
             ha="left", va="top", fontsize=FONT + 3, fontweight="bold")
     entries = list(LEGEND) + [(c, EXTRA_LEGEND.get(c, f"transfer: {c}")) for c in sorted(
         set(classes.values()) - {k for k, _ in LEGEND} - {"controller"})]
     handles = [Patch(facecolor=_colours(k)[0], edgecolor=_colours(k)[1], label=text,
                      hatch=UNKNOWN_HATCH if k == "unknown" else None) for k, text in entries]
     handles.append(Patch(facecolor="white", edgecolor="#555555", linestyle="--", label="system (dashed)"))
-    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=min(len(handles), 4),
+    ncol = max(2, min(len(handles), 4, int(width // 3.1)))
+    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=ncol,
               fontsize=FONT, frameon=False, bbox_transform=fig.transFigure)
     return fig
 

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from audit_lib.analysis.graph import build_graph
 from audit_lib.analysis.transfers import classify_transfers
 from audit_lib.io.loader import load_register
-from audit_lib.plots import STATUS_STYLE, STYLE, flow_diagram, transfers_chart
+from audit_lib.plots import STATUS_STYLE, STYLE, flow_diagram, flow_diagram_pages, transfers_chart
 from audit_lib.review import Review
 
 TODAY = dt.date(2026, 11, 23)
@@ -36,6 +36,9 @@ def _assert_legible(fig: Figure) -> None:
     for (a, ba), (b, bb) in itertools.combinations(zip(texts, boxes, strict=True), 2):
         assert not ba.overlaps(bb), f"labels overlap: {a.get_text()!r} / {b.get_text()!r}"
     figure_box = fig.bbox
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert figure_box.x0 <= legend.x0 and legend.x1 <= figure_box.x1, "legend wider than the figure"
+    assert all(not legend.overlaps(b) for b in boxes), "legend over a label"
     patches = {p.get_gid(): p for p in ax.patches if (p.get_gid() or "").startswith("box:")}
     frames = [p.get_window_extent(renderer) for p in patches.values()]
     for a, b in itertools.combinations(frames, 2):
@@ -231,3 +234,31 @@ def test_sample_diagrams_are_legible(name):
     fig = flow_diagram(register)
     _assert_legible(fig)
     assert len(_node_texts(fig)) == build_graph(register).number_of_nodes() - 1  # all but the controller
+
+
+@pytest.mark.parametrize("name", ["mobikin", "dearmob"])
+def test_diagram_pages_fit_a3_at_full_size_and_cover_every_activity_once(name):
+    register = load_register(ROOT / "ropa" / name)
+    whole = flow_diagram(register, TODAY)
+    page = (15.7, 10.9)  # A3 landscape less 10 mm margins, inches: type prints at FONT points
+    assert whole.get_size_inches()[1] > page[1]  # the whole diagram would be shrunk below 8 pt
+    pages = flow_diagram_pages(register, TODAY, page=page)
+    assert len(pages) > 1
+    seen: list[str] = []
+    colours = _boxes(whole)
+    for fig in pages:
+        boxes = _boxes(fig)
+        activities = [n for n in boxes if n.startswith("activity:")]
+        seen += activities
+        width, height = fig.get_size_inches()
+        assert (width <= page[0] and height <= page[1]) or len(activities) == 1
+        assert all(colours[n] == c for n, c in boxes.items()), "a page colours a party unlike the diagram"
+        _assert_legible(fig)
+    live = [f"activity:{a.id}" for a in register.activities]
+    assert sorted(seen) == sorted(live), "every activity on exactly one page"
+
+
+def test_a_diagram_that_fits_is_one_page(minimal_register):
+    pages = flow_diagram_pages(minimal_register, TODAY)
+    assert len(pages) == 1
+    assert _boxes(pages[0]) == _boxes(flow_diagram(minimal_register, TODAY))
