@@ -262,3 +262,18 @@ def test_a_diagram_that_fits_is_one_page(minimal_register):
     pages = flow_diagram_pages(minimal_register, TODAY)
     assert len(pages) == 1
     assert _boxes(pages[0]) == _boxes(flow_diagram(minimal_register, TODAY))
+
+
+def test_cli_graph_pages_writes_one_pdf_page_per_figure(tmp_path, capsys):
+    import re
+
+    from audit_lib.cli import main
+
+    out = tmp_path / "flows.pdf"
+    folder = ROOT / "ropa" / "mobikin"
+    assert main(["graph", str(folder), "-o", str(out), "--pages", "--as-of", TODAY.isoformat()]) == 0
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", out.read_bytes()))
+    assert pages == len(flow_diagram_pages(load_register(folder), TODAY)) > 1
+    assert main(["graph", str(folder), "-o", str(tmp_path / "flows.png"), "--pages"]) == 2
+    assert "multi-page PDF" in capsys.readouterr().err
+    assert not (tmp_path / "flows.png").exists()

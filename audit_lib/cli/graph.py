@@ -28,6 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="where to write: flows.png, flows.svg, flows.pdf, flows.graphml or flows.json")
     p.add_argument("--format", choices=["graphml", "json"], default=None,
                    help="write graph data in this format instead of a diagram")
+    p.add_argument("--pages", action="store_true",
+                   help="with a .pdf: one page per group of activities, each printing on A3 landscape at "
+                        "full size (the whole diagram of a large register would print below 8 pt)")
     add_as_of(p, "classify transfers by the law in force on this date (default: today)")
     p.set_defaults(func=run)
 
@@ -55,6 +58,9 @@ def _target(output: str, fmt: str | None) -> tuple[Path, str]:
 
 def run(args: argparse.Namespace) -> int:
     target, fmt = _target(args.output, args.format)
+    if args.pages and fmt != "pdf":
+        raise CliExit(2, "ropa graph: --pages writes a multi-page PDF: name the output .pdf, "
+                         f"not '{args.output}'")
     register = load_or_exit(args.path)
     try:
         from audit_lib.review import Review
@@ -68,8 +74,22 @@ def run(args: argparse.Namespace) -> int:
             from audit_lib.io.atomic import atomic_write
             from audit_lib.plots import flow_diagram
 
-            fig = flow_diagram(register, args.as_of, review=review)
-            atomic_write(target, lambda tmp: fig.savefig(tmp, format=fmt, dpi=110))
+            if args.pages:
+                from matplotlib.backends.backend_pdf import PdfPages
+
+                from audit_lib.plots import flow_diagram_pages
+
+                figures = flow_diagram_pages(register, args.as_of, review=review)
+
+                def write(tmp):
+                    with PdfPages(tmp) as pdf:
+                        for figure in figures:
+                            pdf.savefig(figure)
+
+                atomic_write(target, write)
+            else:
+                fig = flow_diagram(register, args.as_of, review=review)
+                atomic_write(target, lambda tmp: fig.savefig(tmp, format=fmt, dpi=110))
     except OSError as exc:
         raise CliExit(2, f"ropa graph: cannot write '{target}': {exc.strerror or exc}; nothing was written") \
             from None
