@@ -316,6 +316,8 @@ class _Draft:
         self.org_name = register.organisation.name
         self.activities = [a for a in register.activities if a.status is not ActivityStatus.retired]
         self.links: dict[str, list[tuple[ProcessingActivity, RecipientLink]]] = {}
+        self.assumed_links = {rid for a in self.activities if a.assumed("recipients")
+                              for rid in a.recipient_ids}
         for act in self.activities:
             if act.assumed("recipients"):
                 continue  # an assumed disclosure is not told as a fact
@@ -545,7 +547,7 @@ class _Draft:
             if rec.role is RecipientRole.joint_controller and rec.joint_controller_arrangement is None:
                 gaps.append(f"joint controller {rec.id}: no arrangement recorded, whose essence must be "
                             "made available (Art 26(2))")
-            if rec.id not in self.links and not self.via(rec):
+            if rec.id not in self.links and rec.id not in self.assumed_links and not self.via(rec):
                 gaps.append(f"recipient {rec.id} is not linked to any processing activity")
         for act in self.activities:
             if act.recipients and act.assumed("recipients"):
@@ -636,6 +638,9 @@ class _Draft:
                 else:
                     gaps.append(f"transfer to {t.importer}: its country ({t.country}) is an assumption to "
                                 "confirm, so the notice does not name it (Art 13(1)(f))")
+                if t.status != "compliant":
+                    gaps.append(f"transfer to {t.importer} ({t.country or 'country not recorded'}): "
+                                f"{t.status} ({t.mechanism}, {t.article}); the notice names no safeguard")
                 continue
             via = f" (onward transfer by {self.name(t.exporter)})" if t.onward and \
                 _recipient_or_none(self.r, t.exporter) else ""
