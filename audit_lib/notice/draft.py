@@ -1,9 +1,14 @@
-"""Draft a privacy notice (Art 13, Art 14) from the register alone, listing what it leaves open.
+"""Draft a privacy notice (Art 13, Art 14) from the register alone, and the DPO's list of what it leaves open.
 
-:func:`draft_notice` turns a :class:`Register` into a markdown notice with one section per
-item of Art 13(1)-(2) (plus the Art 27 representative, the Art 14(2)(f) source of the data,
-cookies and children), and a closing "Gaps to close before publishing" section: one line per
-thing the notice needs and the register does not say, and per assumption still to confirm.
+:func:`draft_notice` turns a :class:`Register` into two markdown texts. ``Notice.text`` is what a
+data subject reads, one section per item of Art 13(1)-(2) (plus the Art 27 representative, the
+Art 14(2)(f) source of the data, cookies and children), in the organisation's voice: it states
+only what the register records as fact (Art 5(1)(a), Art 12(1)). A field the register marks as an
+assumption to confirm is not stated, except data categories, purposes and recipient names, which
+a reader must not be kept unaware of and which are worded "which may include" (or given by the
+policy's own word for the recipient); the register keeper's remarks are left out
+(:mod:`audit_lib.notice.voice`). ``Notice.dpo_text``, headed "For the DPO — not part of the
+notice", lists the gaps to close before publishing, what was withheld and the remarks left out.
 
 The notice names every recipient, every data category (its register label, and its taxonomy
 name) and every purpose, so that a policy cross-check of the notice against its own register
