@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import textwrap
 from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import networkx as nx
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -17,28 +19,44 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Patch, PathPatch
 from matplotlib.path import Path as MplPath
 
-from audit_lib.analysis.graph import build_graph, flow_view
-from audit_lib.analysis.transfers import classify_transfers
+from audit_lib.analysis.graph import CONTROLLER, flow_view
+from audit_lib.analysis.transfers import STATUSES, classify_transfers
 from audit_lib.model import Register
 from audit_lib.reference.countries import country_name
+from audit_lib.reference.transfers import free_flow
+from audit_lib.review import Review
 
 # Fill and border colours; fills are light so black text stays readable on them.
 STYLE = {
     "subject": ("#fff2cc", "#b7950b"),
     "activity": ("#e8e0f3", "#6a4c93"),
     "eea": ("#d4e6f6", "#2f6f9f"),
-    "adequate": ("#d9ead3", "#3c7d3c"),
-    "not_adequate": ("#f6d0cc", "#b03a2e"),
+    "own": ("#ffffff", "#6b6b6b"),
     "unknown": ("#e6e6e6", "#6b6b6b"),
+    "idle": ("#ffffff", "#b0b0b0"),
 }
+STATUS_STYLE = {
+    "compliant": ("#d9ead3", "#3c7d3c"),
+    "safeguard to verify": ("#fce5cd", "#b45f06"),
+    "no lawful mechanism": ("#f6d0cc", "#b03a2e"),
+}
+"""Colours of the transfer statuses of :func:`audit_lib.analysis.transfers.classify_transfers`."""
+OTHER_STATUS = ("#ead1dc", "#a64d79")
+"""Colour of a transfer status this module does not know yet (drawn, and named in the legend)."""
+UNKNOWN_HATCH = "////"
+"""Hatching over a party whose country is not recorded, whatever its colour."""
 LEGEND = [
     ("subject", "data subjects"),
     ("activity", "processing activity"),
-    ("eea", "EEA: not a transfer"),
-    ("adequate", "adequacy decision (Art 45)"),
-    ("not_adequate", "third country, no adequacy"),
-    ("unknown", "country not recorded"),
+    ("compliant", "transfer: compliant"),
+    ("safeguard to verify", "transfer: safeguard to verify"),
+    ("no lawful mechanism", "transfer: no lawful mechanism"),
+    ("eea", "inside the EEA: not a transfer"),
+    ("own", "the controller's own: not a transfer"),
+    ("unknown", "country not recorded (hatched)"),
 ]
+EXTRA_LEGEND = {"idle": "third country, receives no flow"}
+"""Legend entries shown only when the diagram has such a node."""
 MECHANISM_COLOURS = {
     "adequacy": "#3c7d3c", "dpf": "#6aa84f", "scc": "#2f6f9f", "bcr": "#6fa8dc",
     "code_of_conduct": "#8e7cc3", "certification": "#b4a7d6", "ad_hoc_clauses": "#76a5af",
@@ -53,9 +71,9 @@ ROLE_WORDS = {
 FONT = 8.5  # points
 LINE = FONT * 1.32 / 72  # inches per text line
 BOX_W = 2.45  # inches
-COL_GAP = 1.05
-ROW_GAP = 0.16
-PAD = 0.09
+COL_GAP = 0.85
+ROW_GAP = 0.12
+PAD = 0.08
 WRAP = 32  # characters per line of a name at FONT in BOX_W (tests check the text fits the box)
 DETAIL_WRAP = 38  # the smaller role / country line
 MAX_LINES = 4
@@ -75,19 +93,104 @@ def _wrap(text: str, width: int = WRAP, max_lines: int = MAX_LINES) -> list[str]
     return lines
 
 
-def _node_text(attrs: dict) -> list[str]:
+def _node_text(attrs: dict, status: str | None = None) -> list[str]:
     lines = _wrap(attrs["label"])
     kind = attrs["kind"]
     countries = ", ".join(attrs.get("countries") or []) or "no\u00a0country"
     if kind == "recipient":
         role = ROLE_WORDS.get(attrs["role"], attrs["role"]).replace(" ", "\u00a0")
         # no-break spaces inside each part, so lines wrap only between parts
-        extra = " · to\u00a0confirm" if attrs.get("placeholder") else ""
-        lines += _wrap(f"{role} · {countries}{extra}", DETAIL_WRAP, 2)
+        lines += _wrap(f"{role} · {countries}", DETAIL_WRAP, 2)
     elif kind == "system":
         lines += _wrap(f"{'hosted' if attrs.get('hosted_by') else 'internal'} system · {countries}",
                        DETAIL_WRAP, 2)
+    if status:
+        lines += _wrap(f"transfer: {status}", DETAIL_WRAP, 2)
     return lines
+
+
+def _worst(statuses) -> str:
+    """The most serious of some transfer statuses (order of ``STATUSES``; an unknown one is worst)."""
+    return max(statuses, key=lambda s: (STATUSES.index(s) if s in STATUSES else len(STATUSES), s))
+
+
+def transfer_classes(review: Review) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    """How the diagram colours each node and each flow edge, from the transfer rows (Chapter V).
+
+    Returns ``(nodes, edges)``: graph node id -> class, and (u, v) flow edge -> class. A class is
+    the worst transfer status of the rows the node imports (or the edge carries, by exporter and
+    importer), else where the party stands: ``eea`` (inside the EEA or free flow: not a transfer),
+    ``own`` (the controller itself: its staff and own systems, wherever they are; or a party that
+    receives nothing) or ``unknown`` (no country recorded). A system hosted by a party takes the
+    class of its host. Only ``Transfer.exporter``, ``importer`` and ``status`` are read, so any
+    exporter and importer the classification knows (processors, the controller) are drawn alike.
+    """
+    graph, day = review.graph, review.as_of
+    by_importer: dict[str, set[str]] = defaultdict(set)
+    by_pair: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for t in review.transfers:
+        by_importer[t.importer].add(t.status)
+        by_pair[(t.exporter, t.importer)].add(t.status)
+
+    def party(node: str, receiving: bool) -> str:
+        attrs = graph.nodes[node]
+        if node == CONTROLLER:
+            return CONTROLLER
+        if attrs["kind"] == "recipient" or attrs["kind"] not in {"activity", "system", "data_subject"}:
+            return node.split(":", 1)[-1]
+        if receiving and attrs["kind"] == "system" and attrs.get("hosted_by"):
+            return attrs["hosted_by"]
+        return node if attrs["kind"] == "data_subject" else CONTROLLER
+
+    def place(node: str) -> str:
+        attrs = graph.nodes[node]
+        if attrs.get("role") == "internal" or attrs["kind"] == "controller":
+            return "own"
+        countries = attrs.get("countries") or []
+        if not countries:
+            return "unknown"
+        return "eea" if all(free_flow(c, day) for c in countries) else "idle"
+
+    nodes: dict[str, str] = {}
+    for node, attrs in graph.nodes(data=True):
+        kind = attrs["kind"]
+        if kind in {"data_subject", "activity", "controller"}:
+            nodes[node] = {"data_subject": "subject"}.get(kind, kind)
+            continue
+        who = party(node, receiving=True)
+        host = node_id_of(graph, who) if kind == "system" and who != CONTROLLER else node
+        if who in by_importer:
+            nodes[node] = _worst(by_importer[who])
+        elif kind == "system" and who == CONTROLLER:
+            nodes[node] = "own"
+        else:
+            nodes[node] = place(host)
+    edges: dict[tuple[str, str], str] = {}
+    for u, v in flow_view(graph).edges:
+        pair = (party(u, receiving=False), party(v, receiving=True))
+        if pair in by_pair:
+            edges[(u, v)] = _worst(by_pair[pair])
+        elif graph.nodes[v]["kind"] in {"recipient", "system"}:
+            edges[(u, v)] = nodes[v]
+        else:
+            edges[(u, v)] = "flow"
+    return nodes, edges
+
+
+def node_id_of(graph: nx.DiGraph, party: str) -> str:
+    """The graph node of a party id of a transfer row (a recipient id, or ``controller``)."""
+    if party in graph:
+        return party
+    for kind in ("recipient", "international_organisation"):
+        if f"{kind}:{party}" in graph:
+            return f"{kind}:{party}"
+    return party
+
+
+def _colours(cls: str) -> tuple[str, str]:
+    if cls in STYLE:
+        return STYLE[cls]
+    return STATUS_STYLE.get(cls, OTHER_STATUS)
 
 
 def _column(graph: nx.DiGraph, node: str) -> int:
@@ -128,40 +231,113 @@ def _curve(x0: float, y0: float, x1: float, y1: float, bulge: float | None = Non
     return MplPath(verts, [MplPath.MOVETO, MplPath.CURVE4, MplPath.CURVE4, MplPath.CURVE4])
 
 
-def flow_diagram(register: Register, as_of: dt.date | str | None = None, *,
-                 max_per_column: int = 120) -> Figure:
-    """Layered data-flow diagram: data subjects, activities, systems and recipients, sub-processors.
+A3_LANDSCAPE = (15.7, 10.9)
+"""Printable area of A3 landscape in inches (420 x 297 mm less 10 mm margins): the diagram's page."""
+TOP_MARGIN, BOTTOM_MARGIN, SIDE = 0.8, 0.75, 0.25
+BULGE = 0.45  # how far a hosting curve (system -> its host, same column) swings right
 
-    Parties are coloured by where their countries stand on the date: EEA (not a transfer),
-    adequacy decision (Art 45), third country without adequacy, or country not recorded.
-    The figure grows with the number of nodes so labels never overlap; a column with more
-    than ``max_per_column`` nodes is cut with a "+ N more" box.
-    """
-    graph = build_graph(register, as_of)
-    flows = flow_view(graph)
+
+@dataclass
+class _Layout:
+    columns: dict[int, list[str]]
+    hidden: dict[int, int]
+    texts: dict[str, list[str]]
+    heights: dict[str, float]
+    col_height: dict[int, float]
+    body: float
+    width: float
+    height: float
+
+
+def _layout(graph: nx.DiGraph, flows: nx.DiGraph, classes: dict[str, str], statuses: set[str],
+            nodes: set[str] | None, max_per_column: int) -> _Layout:
+    """Columns, order, label lines and sizes (inches) of the nodes to draw (all but the controller)."""
     columns: dict[int, list[str]] = defaultdict(list)
     for node in graph.nodes:
-        if node != "controller":
+        if node != CONTROLLER and (nodes is None or node in nodes):
             columns[_column(graph, node)].append(node)
     for col in range(max(columns, default=1) + 1):
         columns.setdefault(col, [])
     _order(flows, columns)
-
     hidden: dict[int, int] = {}
-    for col, nodes in columns.items():
-        if len(nodes) > max_per_column:
-            hidden[col] = len(nodes) - max_per_column
-            columns[col] = nodes[:max_per_column]
-
-    texts = {n: _node_text(graph.nodes[n]) for nodes in columns.values() for n in nodes}
+    for col, ns in columns.items():
+        if len(ns) > max_per_column:
+            hidden[col] = len(ns) - max_per_column
+            columns[col] = ns[:max_per_column]
+    texts = {n: _node_text(graph.nodes[n], classes[n] if classes[n] in statuses else None)
+             for ns in columns.values() for n in ns}
     heights = {n: len(lines) * LINE + 2 * PAD for n, lines in texts.items()}
     col_height = {c: sum(heights[n] for n in ns) + ROW_GAP * max(len(ns) - 1, 0)
                   + (2 * PAD + LINE + ROW_GAP if c in hidden else 0) for c, ns in columns.items()}
     ncols = len(columns)
-    top_margin, bottom_margin, side = 0.95, 0.95, 0.35
     body = max(max(col_height.values(), default=0.0), 1.2)
-    width = 2 * side + ncols * BOX_W + (ncols - 1) * COL_GAP
-    height = top_margin + body + bottom_margin
+    width = 2 * SIDE + ncols * BOX_W + (ncols - 1) * COL_GAP + BULGE  # room for the last hosting curves
+    return _Layout(columns, hidden, texts, heights, col_height, body, width,
+                   TOP_MARGIN + body + BOTTOM_MARGIN)
+
+
+def _reach(flows: nx.DiGraph, activities: Iterable[str]) -> set[str]:
+    """The activity nodes given, their data subjects and everything their data flows to."""
+    out: set[str] = set()
+    for a in activities:
+        out |= {a, *flows.predecessors(a), *nx.descendants(flows, a)}
+    return out
+
+
+def flow_diagram_pages(register: Register, as_of: dt.date | str | None = None, review: Review | None = None,
+                       *, page: tuple[float, float] = A3_LANDSCAPE) -> list[Figure]:
+    """The flow diagram cut into figures that each print on ``page`` (inches) at 100 %.
+
+    Activities are taken in the diagram's own order and grouped while the figure still fits the
+    page; each figure shows its activities, their data subjects and everything their data flows
+    to, coloured as in :func:`flow_diagram`. An activity whose flows alone exceed the page gets a
+    figure of its own (then larger than the page). One figure when the whole diagram fits.
+    """
+    review = review if review is not None else Review(register, as_of)
+    graph = review.graph
+    flows = flow_view(graph)
+    classes, _ = transfer_classes(review)
+    statuses = set(STATUS_STYLE) | {c for c in classes.values() if c not in STYLE}
+    order = _layout(graph, flows, classes, statuses, None, 10**9).columns.get(1, [])
+    groups: list[list[str]] = []
+    for act in order:
+        trial = [*groups[-1], act] if groups else [act]
+        size = _layout(graph, flows, classes, statuses, _reach(flows, trial), 10**9)
+        if groups and size.width <= page[0] and size.height <= page[1]:
+            groups[-1] = trial
+        else:
+            groups.append([act])
+    if len(groups) <= 1:
+        return [flow_diagram(register, as_of, review)]
+    return [flow_diagram(register, as_of, review, activities=[a.split(":", 1)[1] for a in group],
+                         part=(i, len(groups))) for i, group in enumerate(groups, 1)]
+
+
+def flow_diagram(register: Register, as_of: dt.date | str | None = None, review: Review | None = None, *,
+                 max_per_column: int = 120, activities: Iterable[str] | None = None,
+                 part: tuple[int, int] | None = None) -> Figure:
+    """Layered data-flow diagram: data subjects, activities, systems and recipients, sub-processors.
+
+    Parties and flows are coloured by the transfer classification (Chapter V), the same rows
+    ``ropa transfers`` prints (:func:`transfer_classes`): the worst status of the transfers a
+    party receives, else inside the EEA, the controller's own (not a transfer), or country not
+    recorded (hatched). Give the command's ``review`` so the graph and the transfers are built
+    once. The figure grows with the number of nodes so labels never overlap; a column with more
+    than ``max_per_column`` nodes is cut with a "+ N more" box. Drawn at its true size: print it
+    at 100 % (``fig.get_size_inches()``) and the type is FONT points. ``activities`` (ids) draws
+    only those and what they reach; ``part`` (i, n) titles it as part i of n
+    (see :func:`flow_diagram_pages`).
+    """
+    review = review if review is not None else Review(register, as_of)
+    graph = review.graph
+    flows = flow_view(graph)
+    classes, edge_classes = transfer_classes(review)
+    statuses = set(STATUS_STYLE) | {c for c in classes.values() if c not in STYLE}
+    nodes = _reach(flows, [f"activity:{a}" for a in activities]) if activities is not None else None
+    lay = _layout(graph, flows, classes, statuses, nodes, max_per_column)
+    columns, hidden, texts, heights = lay.columns, lay.hidden, lay.texts, lay.heights
+    col_height, body, width, height = lay.col_height, lay.body, lay.width, lay.height
+    ncols, top_margin, side = len(columns), TOP_MARGIN, SIDE
     fig = _new_figure(width, height)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, width)
@@ -176,14 +352,17 @@ def flow_diagram(register: Register, as_of: dt.date | str | None = None, *,
             h = heights[n]
             centre[n] = (x + BOX_W / 2, y - h / 2)
             attrs = graph.nodes[n]
-            style = {"data_subject": "subject", "activity": "activity"}.get(attrs["kind"], attrs["region"])
-            face, edge = STYLE[style]
+            face, edge = _colours(classes[n])
+            hatch = UNKNOWN_HATCH if (attrs["kind"] not in {"data_subject", "activity"}
+                                      and not attrs.get("countries") and classes[n] != "own") else None
             ax.add_patch(FancyBboxPatch(
                 (x, y - h), BOX_W, h, boxstyle="round,pad=0,rounding_size=0.07", facecolor=face,
                 edgecolor=edge, linewidth=1.1, linestyle="--" if attrs["kind"] == "system" else "-",
-                zorder=2, gid=f"box:{n}"))
+                hatch=hatch, zorder=2, gid=f"box:{n}"))
             ax.text(x + BOX_W / 2, y - h / 2, "\n".join(texts[n]), ha="center", va="center",
-                    fontsize=FONT, linespacing=1.15, zorder=3, gid=n)
+                    fontsize=FONT, linespacing=1.15, zorder=3, gid=n,
+                    bbox={"boxstyle": "square,pad=0.05", "facecolor": face, "edgecolor": "none"}
+                    if hatch else None)
             y -= h + ROW_GAP
         if col in hidden:
             h = 2 * PAD + LINE
@@ -196,32 +375,36 @@ def flow_diagram(register: Register, as_of: dt.date | str | None = None, *,
         if u not in centre or v not in centre:
             continue
         (xu, yu), (xv, yv) = centre[u], centre[v]
-        target = graph.nodes[v]
-        colour = "#8a8a8a"  # red / green / blue only on disclosures to another party
-        if target["kind"] == "recipient" and target["role"] != "internal":
-            colour = STYLE.get(target["region"], STYLE["unknown"])[1]
+        cls = edge_classes[(u, v)]
+        colour = "#8a8a8a" if cls in {"flow", "own", "idle"} else _colours(cls)[1]
         if data.get("via") == "hosting":
-            path = _curve(xu + BOX_W / 2, yu, xv + BOX_W / 2, yv, bulge=0.45)
+            path = _curve(xu + BOX_W / 2, yu, xv + BOX_W / 2, yv, bulge=BULGE)
             style = "--"
         else:
             path = _curve(xu + BOX_W / 2, yu, xv - BOX_W / 2, yv)
             style = "-"
-        ax.add_patch(PathPatch(path, facecolor="none", edgecolor=colour, linewidth=0.9, alpha=0.55,
-                               linestyle=style, zorder=1))
+        ax.add_patch(PathPatch(path, facecolor="none", edgecolor=colour, linewidth=1.0 if cls in statuses
+                               else 0.8, alpha=0.75 if cls in statuses else 0.5, linestyle=style, zorder=1,
+                               gid=f"edge:{u}|{v}"))
 
     headers = ["Data subjects", "Processing activities", "Systems and recipients"] + [
         "Sub-processors" + (f" (level {c - 2})" if ncols > 4 else "") for c in range(3, ncols)]
     for col, title in enumerate(headers):
-        ax.text(side + col * (BOX_W + COL_GAP) + BOX_W / 2, height - top_margin + 0.22, title,
+        ax.text(side + col * (BOX_W + COL_GAP) + BOX_W / 2, height - top_margin + 0.18, title,
                 ha="center", va="bottom", fontsize=FONT + 1, fontweight="bold")
     org = register.organisation
-    day = graph.graph["as_of"]
     where = f", {country_name(org.country)}" if org.country else ""
-    ax.text(side, height - 0.12, f"Personal data flows: {org.name}{where} (as of {day})", ha="left",
-            va="top", fontsize=FONT + 3, fontweight="bold")
-    handles = [Patch(facecolor=STYLE[k][0], edgecolor=STYLE[k][1], label=text) for k, text in LEGEND]
+    of = f", part {part[0]} of {part[1]}" if part else ""
+    title = f"Personal data flows: {org.name}{where} (as of {review.as_of.isoformat()}){of}"
+    ax.text(side, height - 0.1, title,
+            ha="left", va="top", fontsize=FONT + 3, fontweight="bold")
+    entries = list(LEGEND) + [(c, EXTRA_LEGEND.get(c, f"transfer: {c}")) for c in sorted(
+        set(classes.values()) - {k for k, _ in LEGEND} - {"controller"})]
+    handles = [Patch(facecolor=_colours(k)[0], edgecolor=_colours(k)[1], label=text,
+                     hatch=UNKNOWN_HATCH if k == "unknown" else None) for k, text in entries]
     handles.append(Patch(facecolor="white", edgecolor="#555555", linestyle="--", label="system (dashed)"))
-    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=min(len(handles), 4),
+    ncol = max(2, min(len(handles), 4, int(width // 3.1)))
+    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=ncol,
               fontsize=FONT, frameon=False, bbox_transform=fig.transFigure)
     return fig
 

@@ -10,9 +10,13 @@ import pytest
 import yaml
 
 from audit_lib.analysis.crosscheck import crosscheck
+from audit_lib.analysis.transfers import classify_transfers
 from audit_lib.cli import main
 from audit_lib.io.loader import load_register
-from audit_lib.notice import UnknownLanguage, draft_notice, duration_text
+from audit_lib.model.records import Assumption
+from audit_lib.notice import LANGUAGES, UnknownLanguage, draft_notice, duration_text
+from audit_lib.notice.voice import public_name, reader_text
+from audit_lib.reference.countries import country_name
 from audit_lib.reference.taxonomy import label
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,8 +54,10 @@ def _section_text(text: str, article: str) -> str:
     return match.group(1)
 
 
-def _gaps_text(text: str) -> str:
-    return text.split("## Gaps to close before publishing", 1)[1]
+def _gaps_text(notice) -> str:
+    """The DPO's list: a separate text, headed as not part of the notice."""
+    assert notice.dpo_text.startswith("# For the DPO \u2014 not part of the notice")
+    return notice.dpo_text.split("## Gaps to close before publishing", 1)[1]
 
 
 # --------------------------------------------------------------------------
@@ -59,20 +65,37 @@ def _gaps_text(text: str) -> str:
 # --------------------------------------------------------------------------
 
 
-def test_every_art13_item_has_a_heading(minimal_register):
-    text = draft_notice(minimal_register).text
-    headings = [line for line in text.splitlines() if line.startswith("## ")]
+def test_every_art13_item_has_a_section_in_the_text_or_in_the_dpos_list(minimal_register):
+    notice = draft_notice(minimal_register)
+    headings = [line for line in notice.text.splitlines() if line.startswith("## ")]
+    left_out = notice.dpo_text.split("## Sections left out of the notice", 1)[-1]
     for article in ART13_ITEMS:
-        assert any(article in h for h in headings), f"no heading for {article}"
-    assert headings[-1] == "## Gaps to close before publishing"
-    assert text.startswith(f"# Privacy notice: {minimal_register.organisation.name}\n")
+        section = next((s for s in notice.sections if article in s.heading), None)
+        assert section is not None, f"no section for {article}"
+        if section.body:
+            assert any(article in h for h in headings), f"no heading for {article}"
+        else:  # nothing the register lets the notice say: named in the DPO's list, not as a bare heading
+            assert not any(article in h for h in headings)
+            assert f"- [ ] {section.heading}" in left_out
+    assert notice.text.startswith(f"# Privacy notice: {minimal_register.organisation.name}\n")
 
 
 def test_sections_data_matches_text(minimal_register):
     notice = draft_notice(minimal_register)
     for section in notice.sections:
-        assert f"## {section.heading}\n\n{section.body}" in notice.text
+        if section.body:
+            assert f"## {section.heading}\n\n{section.body}" in notice.text
     assert notice.gaps == list(dict.fromkeys(g for s in notice.sections for g in s.gaps))
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_the_dpos_list_is_not_in_the_readers_text(name):
+    notice = draft_notice(load_register(SAMPLES[name]))
+    assert notice.gaps and notice.withheld
+    for marker in ("Gaps to close", "- [ ]", "For the DPO", "Draft generated", "close the gaps"):
+        assert marker not in notice.text
+    for gap in notice.gaps:
+        assert f"- [ ] {gap}" in notice.dpo_text
 
 
 # --------------------------------------------------------------------------
@@ -246,8 +269,8 @@ def test_complete_register_leaves_no_gap_and_each_removal_shows(register_copy):
     notice = draft_notice(load_register(folder))
     assert notice.gaps == [], notice.gaps
     assert notice.to_confirm == []
-    assert "Assumptions to confirm" not in notice.text
-    assert "None: the register answers every item of the notice." in _gaps_text(notice.text)
+    assert notice.withheld == []
+    assert "None: the register answers every item of the notice." in _gaps_text(notice)
     assert "2 years from unsubscribing" in _section_text(notice.text, "Art 13(2)(a)")
     assert "shop_session" in _section_text(notice.text, "Art 5(3)")
     assert "under 16" in _section_text(notice.text, "Art 8")
@@ -278,7 +301,7 @@ def test_gaps_for_missing_retention_dpo_and_representative(register_copy):
     for start in expected:
         line = next((g for g in notice.gaps if g.startswith(start)), None)
         assert line, f"no gap starting {start!r} in {notice.gaps}"
-        assert f"- [ ] {line}" in _gaps_text(notice.text)
+        assert f"- [ ] {line}" in _gaps_text(notice)
 
 
 def test_gap_for_categories_without_retention(register_copy):
@@ -310,6 +333,7 @@ def test_period_not_stated_is_a_gap_but_criteria_in_words_are_not(register_copy)
 
     def until(acts):
         acts[1]["retention"] = [{"description": "until you unsubscribe"}]
+        acts[1].pop("assumptions")  # the assumption was on the retention: now it is stated as fact
 
     _edit(folder / "activities.yaml", until)
     notice = draft_notice(load_register(folder))
@@ -317,14 +341,16 @@ def test_period_not_stated_is_a_gap_but_criteria_in_words_are_not(register_copy)
     assert "- Newsletter: Until you unsubscribe." in _section_text(notice.text, "Art 13(2)(a)")
 
 
-def test_assumptions_to_confirm_are_listed(minimal_register):
+def test_assumptions_to_confirm_are_withheld_and_listed(minimal_register):
     notice = draft_notice(minimal_register)
     assumption = minimal_register.activity("newsletter").assumptions[0]
-    assert notice.to_confirm == [f"activity newsletter: {assumption.field}"]
-    confirm = _gaps_text(notice.text).split("### Assumptions to confirm", 1)[1]
-    assert "- [ ] activity newsletter: retention" in confirm
-    # The wording stays in the register: free text here would read as notice text to a policy check.
+    assert notice.withheld == [f"activity newsletter: {assumption.field}"]
+    withheld = notice.dpo_text.split("## Not stated in the notice: assumptions to confirm", 1)[1]
+    assert "- [ ] activity newsletter: retention" in withheld
     assert assumption.statement not in notice.text
+    # the newsletter's retention rests on the assumption: not stated, named once among those unset
+    retention = _section_text(notice.text, "Art 13(2)(a)")
+    assert "Newsletter" in retention.split("We have not yet set how long we keep", 1)[1]
 
 
 def test_unknown_language_is_refused(minimal_register):
@@ -411,3 +437,155 @@ def test_crosscheck_notices_a_notice_without_its_recipients(minimal_register):
     notice = draft_notice(minimal_register)
     result = crosscheck(minimal_register, notice.text.replace(notice.section("recipients").body, ""))
     assert "Parcel Service" in [i.text for i in result.missing_in_policy]
+
+
+# --------------------------------------------------------------------------
+# The reader's text: the organisation's voice, nothing assumed stated as fact
+# --------------------------------------------------------------------------
+
+NOT_USED_BY_THE_NOTICE = {"dpa", "dpia", "register_owner", "last_reviewed", "employees", "dpf_certified",
+                          "transfer_mechanisms", "hosted_by", "statement", "security_measures",
+                          "dpo_assessment"}
+"""Fields a notice never states (written out here, so a field the notice starts using must be handled)."""
+
+REMARKS = ["the policy", "under the gdpr", "no safeguard recorded", "country not recorded", "not stated",
+           "assumed", "to confirm", "period not yet set", "says it", "reference file", "recorded as",
+           "(unnamed)"]
+
+
+def _assumed(register):
+    """(who, field, value) of every assumption to confirm whose field holds a value."""
+    org = register.organisation
+    records = [("organisation", org), *((f"activity {a.id}", a) for a in register.activities),
+               *((f"recipient {r.id}", r) for r in register.recipients),
+               *((f"right {c.right.value}", c) for c in register.commitments.rights),
+               *((f"cookie {c.id}", c) for c in register.commitments.cookies)]
+    for who, record in records:
+        for a in record.assumptions:
+            root = a.field.split(".")[0].split("[")[0]
+            value = getattr(record, root, None)
+            if a.to_confirm and value not in (None, "", []) and root not in NOT_USED_BY_THE_NOTICE:
+                yield who, a.field, value
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_every_assumed_value_is_withheld_or_named_with_care(name):
+    register = load_register(SAMPLES[name])
+    notice = draft_notice(register)
+    told = notice.withheld + notice.to_confirm
+    for who, field, _ in _assumed(register):
+        entry = " ".join(t for t in told if t.startswith(f"{who}: "))
+        whole = who.startswith("right ") and "right" in entry.split(": ", 1)[-1].split(", ")
+        assert field in entry or whole, f"{who}: {field} is assumed, neither withheld nor hedged"
+    for entry in notice.to_confirm:  # what is named with care is worded as such in the text
+        assert any(f in entry for f in ("data_categories", "purposes", "name ("))
+    assert ", which may include:" in notice.text
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_samples_state_no_assumed_value_as_fact(name):
+    register = load_register(SAMPLES[name])
+    notice = draft_notice(register)
+    text = notice.text
+    org = register.organisation
+    controller = _section_text(text, "Art 13(1)(a)")
+    if org.assumed("country"):  # "China" is an assumption in both samples: never stated
+        assert country_name(org.country) not in controller + _section_text(text, "Art 13(1)(f)")
+    if org.assumed("contact") and org.contact.email:
+        assert org.contact.email not in controller
+    purposes = _section_text(text, "Art 13(1)(c)")
+    for act in (a for a in register.activities if a.status.value != "retired"):
+        block = purposes.split(f"### {act.name.replace('<', '&lt;')}\n", 1)[1].split("\n### ", 1)[0]
+        assert ("- Legal basis:" in block) is (not act.assumed("legal_basis")), act.id
+    recipients = _section_text(text, "Art 13(1)(e)")
+    transfers = _section_text(text, "Art 13(1)(f)")
+    roles = LANGUAGES["en"]["role"]
+    for rec in register.recipients:
+        line = next(x for x in recipients.splitlines() if x.startswith(f"- **{public_name(rec)}**"))
+        if rec.assumed("role"):
+            assert roles[rec.role].split("{")[0] not in line, rec.id
+        if rec.assumed("countries"):
+            for code in rec.countries:
+                assert country_name(code) not in line and f"{public_name(rec)}, {country_name(code)}" \
+                    not in transfers, rec.id
+        if rec.assumed("name") and public_name(rec) != rec.name:
+            assert rec.name not in text, rec.id
+    rights = _section_text(text, "Art 13(2)(b)")
+    stated = {c.response_time for c in register.commitments.rights if not c.assumed("response_time")}
+    for c in register.commitments.rights:
+        if c.assumed("response_time") and c.response_time and c.response_time not in stated:
+            assert duration_text(c.response_time) not in rights and c.response_time not in rights
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_samples_carry_no_internal_remark(name):
+    notice = draft_notice(load_register(SAMPLES[name]))
+    lower = notice.text.lower()
+    for phrase in REMARKS:
+        assert phrase not in lower, phrase
+    for remark in notice.remarks:  # each removed clause is shown to the DPO, not to the reader
+        said = remark.split(": ", 2)[2].strip("\u201c\u201d")
+        assert said not in notice.text and remark in notice.dpo_text
+    assert lower.count("not yet set") <= 1  # said once, with the activities it concerns
+
+
+@pytest.mark.parametrize("folder", [MINIMAL, *SAMPLES.values()], ids=["minimal", *sorted(SAMPLES)])
+def test_a_copy_of_safeguards_is_offered_only_where_there_are_safeguards(folder):
+    register = load_register(folder)
+    body = _section_text(draft_notice(register).text, "Art 13(1)(f)")
+    stated = [t for t in classify_transfers(register) if t.country and not register.recipient(
+        t.importer).assumed("countries")]
+    art46 = any(t.mechanism in {"scc", "bcr", "code_of_conduct", "certification", "ad_hoc_clauses"}
+                for t in stated)
+    assert ("copy of the safeguards" in body) is art46
+    assert "rely on" not in body
+    for t in stated:
+        if t.mechanism == "none":  # named, with no safeguard claimed for it
+            assert f"- {public_name(register.recipient(t.importer))}, {t.country_name}." in body
+
+
+def test_minimal_register_transfers_offer_the_copy(minimal_register):
+    body = _section_text(draft_notice(minimal_register).text, "Art 13(1)(f)")
+    assert "standard contractual clauses" in body and "copy of the safeguards" in body
+
+
+def test_reader_text_removes_remarks_and_keeps_facts():
+    kept, removed = reader_text('Device ID and IP address, collected to validate the registration. The '
+                                'policy calls this "none personal information"; under the GDPR it is '
+                                'personal data.')
+    assert kept == "Device ID and IP address, collected to validate the registration."
+    assert removed == ['The policy calls this "none personal information"',
+                       "under the GDPR it is personal data"]
+    kept, removed = reader_text("Contact the partner directly; Acme says it has no control of it.", "Acme")
+    assert kept == "Contact the partner directly." and removed == ["Acme says it has no control of it"]
+    assert reader_text("Deleted at unsubscription (no limit stated)") == ("Deleted at unsubscription",
+                                                                          ["no limit stated"])
+    assert reader_text("Kept for 6 years after the order.") == ("Kept for 6 years after the order.", [])
+
+
+def test_public_name_uses_the_policys_word_for_an_assumed_entity(minimal_register):
+    rec = minimal_register.recipients[0]
+    assert public_name(rec) == rec.name
+    assumed = rec.model_copy(update={"name": "Brand Holdings Ltd (Brandly)", "evidence": ["We use Brandly."],
+                                     "assumptions": [Assumption(field="name", statement="entity inferred")]})
+    assert public_name(assumed) == "Brandly"
+    placeholder = rec.model_copy(update={"name": "Email delivery providers (unnamed)", "placeholder": True})
+    assert public_name(placeholder) == "Email delivery providers"
+
+
+def test_cli_writes_the_dpos_list_apart(tmp_path, minimal_register, capsys):
+    out, gaps = tmp_path / "notice.md", tmp_path / "notice-dpo.md"
+    assert main(["notice", str(MINIMAL), "-o", str(out), "--gaps", str(gaps)]) == 0
+    notice = draft_notice(minimal_register)
+    assert out.read_text(encoding="utf-8") == notice.text
+    assert gaps.read_text(encoding="utf-8") == notice.dpo_text
+    assert "For the DPO" not in capsys.readouterr().err
+    assert main(["notice", str(MINIMAL), "-o", str(out), "--gaps", str(out)]) == 2
+    assert "another file" in capsys.readouterr().err
+
+
+def test_cli_without_gaps_file_writes_the_dpos_list_to_stderr(minimal_register, capsys):
+    assert main(["notice", str(MINIMAL)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == draft_notice(minimal_register).text
+    assert captured.err.startswith("# For the DPO \u2014 not part of the notice")

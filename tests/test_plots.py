@@ -15,7 +15,8 @@ from matplotlib.figure import Figure
 from audit_lib.analysis.graph import build_graph
 from audit_lib.analysis.transfers import classify_transfers
 from audit_lib.io.loader import load_register
-from audit_lib.plots import STYLE, flow_diagram, transfers_chart
+from audit_lib.plots import STATUS_STYLE, STYLE, flow_diagram, flow_diagram_pages, transfers_chart
+from audit_lib.review import Review
 
 TODAY = dt.date(2026, 11, 23)
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +36,10 @@ def _assert_legible(fig: Figure) -> None:
     for (a, ba), (b, bb) in itertools.combinations(zip(texts, boxes, strict=True), 2):
         assert not ba.overlaps(bb), f"labels overlap: {a.get_text()!r} / {b.get_text()!r}"
     figure_box = fig.bbox
-    patches = {p.get_gid(): p for p in ax.patches if p.get_gid()}
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert figure_box.x0 <= legend.x0 and legend.x1 <= figure_box.x1, "legend wider than the figure"
+    assert all(not legend.overlaps(b) for b in boxes), "legend over a label"
+    patches = {p.get_gid(): p for p in ax.patches if (p.get_gid() or "").startswith("box:")}
     frames = [p.get_window_extent(renderer) for p in patches.values()]
     for a, b in itertools.combinations(frames, 2):
         assert not a.overlaps(b), "node boxes overlap"
@@ -65,25 +69,113 @@ def _many(tmp_path: Path, n: int) -> Path:
     return folder
 
 
+def _boxes(fig: Figure) -> dict[str, str]:
+    return {p.get_gid()[4:]: to_hex(p.get_facecolor()) for p in fig.axes[0].patches
+            if (p.get_gid() or "").startswith("box:")}
+
+
+def _edges(fig: Figure) -> dict[tuple[str, str], str]:
+    return {tuple(p.get_gid()[5:].split("|")): to_hex(p.get_edgecolor()) for p in fig.axes[0].patches
+            if (p.get_gid() or "").startswith("edge:")}
+
+
+def _worst(statuses) -> str:
+    order = ["compliant", "safeguard to verify", "no lawful mechanism"]
+    return max(statuses, key=order.index)
+
+
 def test_flow_diagram_returns_a_figure_with_legend(minimal_register):
     fig = flow_diagram(minimal_register, TODAY)
     assert isinstance(fig, Figure)
     legend = fig.axes[0].get_legend()
     labels = [t.get_text() for t in legend.get_texts()]
-    assert {"EEA: not a transfer", "adequacy decision (Art 45)", "third country, no adequacy",
-            "country not recorded"} <= set(labels)
+    assert {"transfer: compliant", "transfer: safeguard to verify", "transfer: no lawful mechanism",
+            "inside the EEA: not a transfer", "the controller's own: not a transfer",
+            "country not recorded (hatched)"} <= set(labels)
 
 
-def test_flow_diagram_shows_every_node_coloured_by_region(minimal_register):
+def test_flow_diagram_shows_every_node_coloured_by_transfer_status(minimal_register):
     fig = flow_diagram(minimal_register, TODAY)
     texts = {t.get_gid(): t.get_text() for t in _node_texts(fig)}
     assert {"subject:customer", "activity:orders", "system:shop_db", "recipient:payments_cloud"} <= set(texts)
     assert "Cloud Hosting Inc." in texts["recipient:payments_cloud"]
     assert "US" in texts["recipient:mailer"]
-    patches = {p.get_gid(): p for p in fig.axes[0].patches if p.get_gid()}
-    assert to_hex(patches["box:recipient:mailer"].get_facecolor()) == STYLE["not_adequate"][0]
-    assert to_hex(patches["box:recipient:shipping"].get_facecolor()) == STYLE["eea"][0]  # Norway
-    assert to_hex(patches["box:recipient:payments"].get_facecolor()) == STYLE["adequate"][0]
+    status = {t.importer: t.status for t in classify_transfers(minimal_register, TODAY)}
+    boxes = _boxes(fig)
+    assert boxes["recipient:mailer"] == STATUS_STYLE[status["mailer"]][0]
+    assert f"transfer: {status['mailer']}" in texts["recipient:mailer"].replace("\n", " ")
+    assert boxes["recipient:payments"] == STATUS_STYLE[status["payments"]][0]
+    assert boxes["recipient:shipping"] == STYLE["eea"][0]  # Norway: inside the EEA, no transfer row
+    assert "shipping" not in status
+
+
+SAMPLE_FOLDERS = {"minimal": ROOT / "tests" / "data" / "minimal", "mobikin": ROOT / "ropa" / "mobikin",
+                  "dearmob": ROOT / "ropa" / "dearmob"}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLE_FOLDERS))
+def test_diagram_colours_match_the_transfer_rows_row_for_row(name):
+    """Every transfer row colours its importer and the flows carrying it; nothing else is a transfer."""
+    register = load_register(SAMPLE_FOLDERS[name])
+    rows = classify_transfers(register, TODAY)  # what `ropa transfers` prints, computed on its own
+    graph = build_graph(register, TODAY)
+    fig = flow_diagram(register, TODAY)
+    boxes, edges = _boxes(fig), _edges(fig)
+    status_fills = {fill for fill, _ in STATUS_STYLE.values()}
+    status_lines = {line for _, line in STATUS_STYLE.values()}
+
+    by_importer: dict[str, set[str]] = {}
+    by_pair: dict[tuple[str, str], set[str]] = {}
+    for t in rows:
+        by_importer.setdefault(f"recipient:{t.importer}", set()).add(t.status)
+        by_pair.setdefault((t.exporter, t.importer), set()).add(t.status)
+    for node, statuses in by_importer.items():
+        assert boxes[node] == STATUS_STYLE[_worst(statuses)][0], node
+    for node, fill in boxes.items():
+        attrs = graph.nodes[node]
+        host = f"recipient:{attrs['hosted_by']}" if attrs.get("hosted_by") else node
+        if fill in status_fills:
+            assert host in by_importer, f"{node} is coloured as a transfer but no transfer row has it"
+        if attrs.get("role") == "internal":  # the controller's own staff and systems: never a transfer
+            assert fill == STYLE["own"][0], node
+
+    carried = set()
+    for (u, v), colour in edges.items():
+        data = graph.edges[u, v]
+        exporter = u.split(":", 1)[1] if data["via"] == "onward" else "controller"
+        target = graph.nodes[v]
+        importer = target.get("hosted_by") or v.split(":", 1)[1]
+        statuses = by_pair.get((exporter, importer)) if target["kind"] in {"recipient", "system"} else None
+        if statuses:
+            assert colour == STATUS_STYLE[_worst(statuses)][1], (u, v)
+            carried.add((exporter, importer))
+        else:
+            assert colour not in status_lines, f"flow {u} -> {v} is coloured as a transfer without a row"
+    assert carried == set(by_pair), "a transfer row has no coloured flow in the diagram"
+
+
+def test_dearmob_own_systems_in_china_are_not_transfers_but_unrecorded_countries_are():
+    register = load_register(ROOT / "ropa" / "dearmob")
+    fig = flow_diagram(register, TODAY)
+    boxes = _boxes(fig)
+    assert register.organisation.country == "CN"
+    assert boxes["recipient:dearmob_internal"] == STYLE["own"][0]
+    own_systems = [s.id for s in register.systems if not s.hosted_by]
+    assert own_systems and all(boxes[f"system:{s}"] == STYLE["own"][0] for s in own_systems)
+    no_country = [t.importer for t in classify_transfers(register, TODAY)
+                  if t.country is None and t.status == "no lawful mechanism"]
+    assert no_country and all(boxes[f"recipient:{r}"] == STATUS_STYLE["no lawful mechanism"][0]
+                              for r in no_country)
+    hatched = {p.get_gid()[4:] for p in fig.axes[0].patches if (p.get_gid() or "").startswith("box:")
+               and p.get_hatch()}
+    assert {f"recipient:{r}" for r in no_country} <= hatched
+
+
+def test_review_is_used_when_given(minimal_register):
+    review = Review(minimal_register, TODAY)
+    fig = flow_diagram(minimal_register, TODAY, review=review)
+    assert "graph" in vars(review) and "transfers" in vars(review)  # built once, on the review
+    assert _boxes(fig) == _boxes(flow_diagram(minimal_register, TODAY))
 
 
 def test_flow_diagram_labels_do_not_overlap(minimal_register):
@@ -96,9 +188,8 @@ def test_flow_diagram_grows_with_the_register(minimal_register, tmp_path):
     big_fig = flow_diagram(big, TODAY)
     assert big_fig.get_size_inches()[1] > 2 * small_fig.get_size_inches()[1]
     _assert_legible(big_fig)
-    colours = {to_hex(p.get_facecolor()) for p in big_fig.axes[0].patches
-               if (p.get_gid() or "").startswith("box:recipient")}
-    assert {STYLE[k][0] for k in ("eea", "adequate", "not_adequate", "unknown")} <= colours
+    colours = {c for n, c in _boxes(big_fig).items() if n.startswith("recipient")}
+    assert {STYLE["eea"][0], STATUS_STYLE["compliant"][0], STATUS_STYLE["no lawful mechanism"][0]} <= colours
 
 
 def test_flow_diagram_cuts_very_long_columns(tmp_path):
@@ -143,3 +234,46 @@ def test_sample_diagrams_are_legible(name):
     fig = flow_diagram(register)
     _assert_legible(fig)
     assert len(_node_texts(fig)) == build_graph(register).number_of_nodes() - 1  # all but the controller
+
+
+@pytest.mark.parametrize("name", ["mobikin", "dearmob"])
+def test_diagram_pages_fit_a3_at_full_size_and_cover_every_activity_once(name):
+    register = load_register(ROOT / "ropa" / name)
+    whole = flow_diagram(register, TODAY)
+    page = (15.7, 10.9)  # A3 landscape less 10 mm margins, inches: type prints at FONT points
+    assert whole.get_size_inches()[1] > page[1]  # the whole diagram would be shrunk below 8 pt
+    pages = flow_diagram_pages(register, TODAY, page=page)
+    assert len(pages) > 1
+    seen: list[str] = []
+    colours = _boxes(whole)
+    for fig in pages:
+        boxes = _boxes(fig)
+        activities = [n for n in boxes if n.startswith("activity:")]
+        seen += activities
+        width, height = fig.get_size_inches()
+        assert (width <= page[0] and height <= page[1]) or len(activities) == 1
+        assert all(colours[n] == c for n, c in boxes.items()), "a page colours a party unlike the diagram"
+        _assert_legible(fig)
+    live = [f"activity:{a.id}" for a in register.activities]
+    assert sorted(seen) == sorted(live), "every activity on exactly one page"
+
+
+def test_a_diagram_that_fits_is_one_page(minimal_register):
+    pages = flow_diagram_pages(minimal_register, TODAY)
+    assert len(pages) == 1
+    assert _boxes(pages[0]) == _boxes(flow_diagram(minimal_register, TODAY))
+
+
+def test_cli_graph_pages_writes_one_pdf_page_per_figure(tmp_path, capsys):
+    import re
+
+    from audit_lib.cli import main
+
+    out = tmp_path / "flows.pdf"
+    folder = ROOT / "ropa" / "mobikin"
+    assert main(["graph", str(folder), "-o", str(out), "--pages", "--as-of", TODAY.isoformat()]) == 0
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", out.read_bytes()))
+    assert pages == len(flow_diagram_pages(load_register(folder), TODAY)) > 1
+    assert main(["graph", str(folder), "-o", str(tmp_path / "flows.png"), "--pages"]) == 2
+    assert "multi-page PDF" in capsys.readouterr().err
+    assert not (tmp_path / "flows.png").exists()

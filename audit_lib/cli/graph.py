@@ -17,7 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "graph",
         help="draw the data-flow diagram (png/svg/pdf) or export the graph (GraphML, JSON)",
         description="Write the layered data-flow diagram of the register (data subjects, activities, "
-        "systems and recipients, sub-processors; coloured by EEA / adequacy / third country) to "
+        "systems and recipients, sub-processors; parties and flows coloured by the status of the "
+        "transfers `ropa transfers` lists, else inside the EEA / the controller's own / country not "
+        "recorded) to "
         "FILE (.png, .svg or .pdf), or with --format (or a .graphml / .json name) the graph itself "
         "as GraphML or node-link JSON.",
     )
@@ -26,7 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="where to write: flows.png, flows.svg, flows.pdf, flows.graphml or flows.json")
     p.add_argument("--format", choices=["graphml", "json"], default=None,
                    help="write graph data in this format instead of a diagram")
-    add_as_of(p, "colour parties by the law in force on this date (default: today)")
+    p.add_argument("--pages", action="store_true",
+                   help="with a .pdf: one page per group of activities, each printing on A3 landscape at "
+                        "full size (the whole diagram of a large register would print below 8 pt)")
+    add_as_of(p, "classify transfers by the law in force on this date (default: today)")
     p.set_defaults(func=run)
 
 
@@ -53,18 +58,38 @@ def _target(output: str, fmt: str | None) -> tuple[Path, str]:
 
 def run(args: argparse.Namespace) -> int:
     target, fmt = _target(args.output, args.format)
+    if args.pages and fmt != "pdf":
+        raise CliExit(2, "ropa graph: --pages writes a multi-page PDF: name the output .pdf, "
+                         f"not '{args.output}'")
     register = load_or_exit(args.path)
     try:
-        if fmt in {"graphml", "json"}:
-            from audit_lib.analysis.graph import build_graph, export_graph
+        from audit_lib.review import Review
 
-            export_graph(build_graph(register, args.as_of), target, fmt)  # atomic itself
+        review = Review(register, args.as_of)
+        if fmt in {"graphml", "json"}:
+            from audit_lib.analysis.graph import export_graph
+
+            export_graph(review.graph, target, fmt)  # atomic itself
         else:
             from audit_lib.io.atomic import atomic_write
             from audit_lib.plots import flow_diagram
 
-            fig = flow_diagram(register, args.as_of)
-            atomic_write(target, lambda tmp: fig.savefig(tmp, format=fmt, dpi=110))
+            if args.pages:
+                from matplotlib.backends.backend_pdf import PdfPages
+
+                from audit_lib.plots import flow_diagram_pages
+
+                figures = flow_diagram_pages(register, args.as_of, review=review)
+
+                def write(tmp):
+                    with PdfPages(tmp) as pdf:
+                        for figure in figures:
+                            pdf.savefig(figure)
+
+                atomic_write(target, write)
+            else:
+                fig = flow_diagram(register, args.as_of, review=review)
+                atomic_write(target, lambda tmp: fig.savefig(tmp, format=fmt, dpi=110))
     except OSError as exc:
         raise CliExit(2, f"ropa graph: cannot write '{target}': {exc.strerror or exc}; nothing was written") \
             from None
