@@ -29,8 +29,10 @@ COMMANDS: tuple[str, ...] = (
     # import ...): add its module here, one line, and keep the list sorted by name.
     "audit",
     "crosscheck",
+    "diff",
     "export",
     "graph",
+    "group",
     "import_xlsx",
     "notice",
     "report",
