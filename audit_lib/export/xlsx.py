@@ -310,16 +310,16 @@ class _Writer:
         layout = print_layout([c.width for c in sheet.columns], freeze_cols)
         if layout.title_columns:
             ws.print_title_cols = f"A:{get_column_letter(layout.title_columns)}"
-        ws.page_setup.orientation = "landscape"
+        ws.page_setup.orientation = sheet.orientation
         ws.page_setup.paperSize = layout.paper
         ws.page_setup.fitToWidth = layout.pages_wide
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
         ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.7, bottom=0.7)
         ws.print_options.gridLines = True
-        ws.oddHeader.left.text = _header_footer_text(self.title)
+        ws.oddHeader.left.text = _header_footer_text(sheet.page_header or self.title)
         ws.oddHeader.right.text = "&A"
-        ws.oddFooter.right.text = "Page &P of &N"
+        ws.oddFooter.right.text = sheet.page_footer or "Page &P of &N"
         if sheet.hidden:
             ws.sheet_state = "hidden"
 

@@ -593,6 +593,11 @@ class ProcessingActivity(Sourced):
     )
     dpia: Dpia | None = None
     owner: str | None = None
+    department: str | None = Field(
+        default=None,
+        description="Business function (department) that carries out the activity, e.g. 'Customer Support'; "
+                    "the ICO template's 'Business function', the CNIL fiche's service.",
+    )
     last_reviewed: dt.date | None = None
 
     @property
