@@ -1,4 +1,4 @@
-"""The ICO and CNIL layouts, and the csv / json exports."""
+"""The ICO and CNIL layouts (shaped like the regulators' templates, printed by LibreOffice), csv, json."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import re
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -244,7 +246,7 @@ def _register_strings(register) -> list[str]:
                 walk(v)
 
     walk(register.model_dump(mode="json"))
-    return sorted((s for s in out if len(s) > 1), key=len, reverse=True)
+    return sorted({" ".join(s.split()) for s in out if len(s) > 1}, key=len, reverse=True)
 
 
 def _field_names() -> set[str]:
@@ -261,7 +263,9 @@ FIELD_NAMES = _field_names()
 
 
 def english_in(text: str, register_strings: list[str]) -> set[str]:
-    """English words and phrases of ``text`` once the register's own words and field names are taken out."""
+    """English words and phrases of ``text`` once the register's own words and field names are taken out
+    (line breaks count as spaces: a printed cell breaks long text into lines)."""
+    text = " ".join(text.split())
     for s in register_strings:
         if s in text:
             text = text.replace(s, " ")
@@ -407,3 +411,101 @@ def test_docs_list_every_column_of_every_layout():
     headers += [c[0] for cols in (ICO_COLUMNS, ICO_PROCESSOR, FICHE_COLUMNS, CNIL_PROCESSOR) for c in cols]
     missing = [h for h in headers if f"| {h} |" not in doc]
     assert missing == [], "docs/export-layouts.md is out of date"
+
+
+# --------------------------------------------------------------------------
+# Printed through LibreOffice: >= 8 pt on every page, no word drawn over another
+# --------------------------------------------------------------------------
+
+FONT_BOX = 1.16
+"""Height of poppler's word box per point of type size (ascent + descent of Carlito / DejaVu Sans)."""
+MIN_PRINTED_PT = 8.0
+
+
+def pdf_pages(pdf: Path) -> list[tuple[float, float, list[tuple[float, float, float, float, str]]]]:
+    """(width, height, words) of every page; a word is (x0, y0, x1, y1, text) in points."""
+    from xml.etree import ElementTree
+
+    xml = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    root = ElementTree.fromstring(re.sub(r'\sxmlns="[^"]+"', "", xml, count=1))
+    return [(float(p.get("width")), float(p.get("height")),
+             [(float(w.get("xMin")), float(w.get("yMin")), float(w.get("xMax")), float(w.get("yMax")),
+               w.text or "") for w in p.iter("word")]) for p in root.iter("page")]
+
+
+def print_problems(pdf: Path, min_pt: float = MIN_PRINTED_PT) -> list[str]:
+    """Words printed below ``min_pt`` and pairs of words drawn over each other (a clipped or
+    overflowing cell), page by page."""
+    out = []
+    for n, (_, _, words) in enumerate(pdf_pages(pdf), 1):
+        small = [w for w in words if (w[3] - w[1]) / FONT_BOX < min_pt * 0.98]
+        if small:
+            size = min((w[3] - w[1]) / FONT_BOX for w in small)
+            out.append(f"page {n}: {len(small)} words at {size:.1f} pt, e.g. {small[0][4]!r}")
+        ordered = sorted(words, key=lambda w: w[1])
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1:]:
+                if b[1] >= a[3]:
+                    break
+                dx, dy = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
+                smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1])) or 1.0
+                if dx > 0.5 and dy > 0.5 and dx * dy / smaller > 0.2:
+                    out.append(f"page {n}: {a[4]!r} drawn over {b[4]!r}")
+    return out
+
+
+def test_print_checker_sees_small_and_overlapping_words(tmp_path, monkeypatch):
+    pages = [(595.0, 842.0, [(10, 10, 40, 22.8, "lisible"), (10, 30, 40, 36, "minuscule"),
+                             (100, 100, 140, 113, "dessus"), (105, 102, 150, 115, "dessous")])]
+    monkeypatch.setitem(globals(), "pdf_pages", lambda pdf: pages)
+    found = print_problems(tmp_path / "x.pdf")
+    assert found[0].startswith("page 1: 1 words at 5.2 pt") and "'dessus' drawn over 'dessous'" in found[1]
+    assert len(found) == 2
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory):
+    """Both samples in the ico and cnil layouts, printed to PDF by LibreOffice (one conversion)."""
+    from test_libreoffice import _soffice
+
+    folder = tmp_path_factory.mktemp("print")
+    files = []
+    for name, path in SAMPLES.items():
+        register = load_register(path)
+        for layout in ("ico", "cnil"):
+            out = folder / f"{name}_{layout}.xlsx"
+            write_workbook(register, out, layout=layout, as_of="2026-06-01", diagram=False)
+            files.append(out)
+    if shutil.which("pdftotext") is None:
+        pytest.fail("poppler (pdftotext) is needed to read the printed pages back")
+    profile = folder / "profile"
+    done = subprocess.run([_soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless",
+                           "--norestore", "--convert-to", "pdf", "--outdir", str(folder), *map(str, files)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return {f.stem: folder / f"{f.stem}.pdf" for f in files}
+
+
+@pytest.mark.parametrize("name", ["mobikin_ico", "mobikin_cnil", "dearmob_ico", "dearmob_cnil"])
+def test_layouts_print_legibly(printed, name):
+    pdf = printed[name]
+    assert pdf.exists(), f"LibreOffice wrote no {pdf.name}"
+    assert print_problems(pdf) == []
+
+
+@pytest.mark.parametrize("name", ["mobikin", "dearmob"])
+def test_cnil_prints_in_french_on_a4_portrait(printed, name):
+    register = load_register(SAMPLES[name])
+    pages = pdf_pages(printed[f"{name}_cnil"])
+    texts = [" ".join(w[4] for w in words) for _, _, words in pages]
+    portrait = [i for i, (w, h, _) in enumerate(pages) if (round(w), round(h)) == (595, 842)]
+    marks = ("FICHE", "ACTEURS", "DESTINATAIRES")
+    fiches = [i for i, t in enumerate(texts) if any(f"{w} " in t for w in marks)]
+    assert fiches and set(fiches) <= set(portrait)  # every page of the fiches: A4 portrait
+    for n, text in enumerate(texts, 1):
+        assert f"Page {n} sur {len(pages)}" in text
+        assert f"Registre des activit\u00e9s de traitement \u2014 {register.organisation.name}" in text
+        assert f"Page {n} of" not in text
+    starts = sum(t.count("FICHE ") for t in texts)
+    assert starts == len(register.activities)

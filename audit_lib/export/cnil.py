@@ -51,13 +51,15 @@ SUITE = " (suite)"
 MAX_LINES = 20
 """Most wrapped lines one printed row carries (300 pt, under Excel's 409 pt row limit)."""
 FOOTER = "Page &P sur &N"
+PRINT_SCALE = 0.8
+"""Smallest print scale of every sheet: 11 pt text prints at 8.8 pt, the 10 pt page header at 8 pt."""
 HYPOTHESE = "\u26a0 Hypoth\u00e8se \u00e0 confirmer (voir le registre)"
 """Short marker of a value the register keeper assumed where the policy is silent (Art 5(2))."""
 
 FICHE_COLUMNS = [
-    ("Rubrique", 24, "Art. 30(1)", "intitul\u00e9 de la rubrique du mod\u00e8le de la CNIL"),
-    ("\u00c9l\u00e9ment", 34, "Art. 30(1)(a)-(g)", "valeur du registre, dans ses propres termes"),
-    ("Pr\u00e9cision", 34, "Art. 30(1)(a)-(g)",
+    ("Rubrique", 28, "Art. 30(1)", "intitul\u00e9 de la rubrique du mod\u00e8le de la CNIL"),
+    ("\u00c9l\u00e9ment", 32, "Art. 30(1)(a)-(g)", "valeur du registre, dans ses propres termes"),
+    ("Pr\u00e9cision", 32, "Art. 30(1)(a)-(g)",
      "coordonn\u00e9es, dur\u00e9e de conservation, pays, garantie et statut du transfert"),
 ]
 
@@ -119,8 +121,20 @@ def _nom(ctx: ExportContext, kind: str, ref: Any) -> str:
 # --------------------------------------------------------------------------
 
 
+MARK_CHARS_PER_WIDTH = 0.95
+"""Characters per unit of column width at which a marked (bold or italic) cell is broken into lines:
+its lines are written out so the row's height counts them, the wider type never wrapping further."""
+
+
+def _broken(value: Any, width: int) -> Any:
+    if isinstance(value, Mark):
+        return Mark("\n".join(wrap_lines(value.text, int(width * MARK_CHARS_PER_WIDTH))), value.kind)
+    return value
+
+
 def _split(row: list[Any], widths: list[int]) -> Iterator[list[Any]]:
     """The row, or the row split into rows of at most MAX_LINES lines, the label marked (suite)."""
+    row = [_broken(v, w) for v, w in zip(row, widths, strict=True)]
     cells = []
     for value, width in zip(row, widths, strict=True):
         text = value.text if isinstance(value, Mark) else value
@@ -449,21 +463,19 @@ def _processor_rows(ctx: ExportContext) -> Iterator[list[Any]]:
 
 def cnil_sheets(ctx: ExportContext) -> list[Sheet]:
     reg = ctx.register
-    header, footer = _page_header(reg), FOOTER
+    page = {"page_header": _page_header(reg), "page_footer": FOOTER, "min_print_scale": PRINT_SCALE}
     sheets = [
         Sheet("Registre", [Column("Activit\u00e9s", 14), Column("D\u00e9signation des activit\u00e9s", 40),
                            Column("R\u00e9f\u00e9rence", 20), Column("Date de mise \u00e0 jour", 16)],
-              _registre_rows(reg), preamble=_registre_preamble(ctx), orientation="portrait",
-              page_header=header, page_footer=footer,
+              _registre_rows(reg), preamble=_registre_preamble(ctx), orientation="portrait", **page,
               description="Informations communes et liste des activit\u00e9s de traitement."),
-        Sheet(FICHES, _columns(FICHE_COLUMNS), fiche_rows(ctx), orientation="portrait",
-              page_header=header, page_footer=footer,
+        Sheet(FICHES, _columns(FICHE_COLUMNS), fiche_rows(ctx), orientation="portrait", **page,
               description="Une fiche de registre par activit\u00e9 (art. 30(1) RGPD), dans l'ordre du "
                           "registre simplifi\u00e9 de la CNIL."),
     ]
     if reg.processor_activities:
         sheets.append(Sheet("Sous-traitant", _columns(PROCESSOR_COLUMNS), _processor_rows(ctx),
-                            freeze_columns=2, page_header=header, page_footer=footer,
+                            freeze_columns=2, **page,
                             description="Registre des cat\u00e9gories d'activit\u00e9s de traitement "
                                         "effectu\u00e9es pour le compte de tiers (art. 30(2) RGPD)."))
     notes = [[s.name, c.header, c.article or None, c.guide or None] for s in sheets for c in s.columns]
@@ -472,6 +484,5 @@ def cnil_sheets(ctx: ExportContext) -> list[Sheet]:
                                                "poursuit sur la ligne suivante."])
     sheets.append(Sheet("Notes", [Column("Feuille", 18), Column("Colonne", 40), Column("Article", 16),
                                   Column("Origine dans le registre", 50)], notes,
-                        page_header=header, page_footer=footer,
-                        description="Origine de chaque colonne dans le registre."))
+                        **page, description="Origine de chaque colonne dans le registre."))
     return sheets

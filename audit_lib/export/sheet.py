@@ -58,6 +58,8 @@ class Sheet:
     """Left page header when printed (default: the workbook title)."""
     page_footer: str | None = None
     """Right page footer when printed, with &P / &N page fields (default: 'Page &P of &N')."""
+    min_print_scale: float | None = None
+    """Smallest print scale (default ``xlsx.MIN_PRINT_SCALE``); 0.8 prints 10 pt page headers at 8 pt."""
 
     @property
     def headers(self) -> list[str]:
