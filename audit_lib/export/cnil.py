@@ -206,21 +206,24 @@ def _registre_rows(register: Register) -> Iterator[list[Any]]:
 # --------------------------------------------------------------------------
 
 
+REGISTRE_REF = "Coordonn\u00e9es : feuille Registre"
+"""The organisation's contact details stand once, on the Registre sheet; each fiche refers to them."""
+
+
 def _acteurs(ctx: ExportContext, act: ProcessingActivity) -> Iterator[list[Any]]:
     reg = ctx.register
     org = reg.organisation
     yield ["ACTEURS", None, None]
-    contact = coordonnees(org.contact) or lines(org.address, pays_fr(org.country) if org.country else None)
-    yield ["Responsable du traitement", org.legal_entity or org.name, contact or manque()]
+    yield ["Responsable du traitement", org.legal_entity or org.name, REGISTRE_REF]
     if org.dpo:
-        yield ["D\u00e9l\u00e9gu\u00e9 \u00e0 la protection des donn\u00e9es", org.dpo.name or manque(),
-               coordonnees(org.dpo)]
+        yield ["D\u00e9l\u00e9gu\u00e9 \u00e0 la protection des donn\u00e9es", org.dpo.name or org.dpo.role
+               or REGISTRE_REF, REGISTRE_REF]
     else:
         yield ["D\u00e9l\u00e9gu\u00e9 \u00e0 la protection des donn\u00e9es",
                "Aucun DPO d\u00e9sign\u00e9" if org.dpo_required is False else manque(), None]
     if org.eu_representative:
-        yield ["Repr\u00e9sentant (art. 27)", org.eu_representative.name or manque(),
-               coordonnees(org.eu_representative)]
+        yield ["Repr\u00e9sentant (art. 27)", org.eu_representative.name or org.eu_representative.role
+               or REGISTRE_REF, REGISTRE_REF]
     else:
         yield ["Repr\u00e9sentant (art. 27)",
                "Sans objet (organisme \u00e9tabli dans l'UE)" if org.established_in_eu else manque(), None]
