@@ -2,11 +2,14 @@
 
 The ICO publishes an .xlsx template for controllers: a contact block (controller, DPO,
 representative: name, address, email, telephone) above one row per processing
-activity with 30 columns, the Art 30 ones first, then lawful basis, rights, consent,
-location, DPIA, breach and the DPA 2018 Schedule 1 columns. This layout fills each
-column from the register; the "rights available to individuals" column and the
-breach columns come from the register's commitments. A processor sheet follows the
-ICO processor template when the register has an Art 30(2) record.
+activity with 30 columns under group headings (the Art 30 record first, then lawful
+basis, privacy notice, consent, access requests, DPIA, breaches and the DPA 2018
+Schedule 1 columns). "Business function" holds the activity's department
+(``ProcessingActivity.department``), not its name; the activity's name heads "Purpose of
+processing". How each right is exercised and the breach procedure are the same for every
+activity: they stand once on the "Procedures" sheet, and each row lists the rights that
+apply and refers to it. A processor sheet follows the ICO processor template when the
+register has an Art 30(2) record.
 """
 
 from __future__ import annotations
@@ -37,8 +40,9 @@ from audit_lib.model import DataSubjectRight, LegalBasis, ProcessingActivity, Re
 from audit_lib.reference.taxonomy import is_criminal_data, is_special_category
 
 ICO_COLUMNS = [
-    ("Business function", 24, "Art 30(1)", "the activity name and id, and its owner"),
-    ("Purpose of processing", 36, "Art 30(1)(b)", "purposes"),
+    ("Business function", 24, "Art 30(1)", "department (the business function carrying out the activity), "
+     "and the activity's owner"),
+    ("Purpose of processing", 36, "Art 30(1)(b)", "the activity's name and id, then its purposes"),
     ("Name and contact details of joint controller (if applicable)", 30, "Art 30(1)(a), Art 26",
      "recipients of the activity whose role is joint_controller, with their Art 26 arrangement"),
     ("Categories of individuals", 26, "Art 30(1)(c)", "data_subjects"),
@@ -59,9 +63,9 @@ ICO_COLUMNS = [
     ("Legitimate interests for the processing (if applicable)", 30, "Art 6(1)(f)", "legitimate_interest"),
     ("Link to record of legitimate interests assessment (if applicable)", 22, "Art 6(1)(f)",
      "legitimate_interest_assessment"),
-    ("Rights available to individuals", 44, "Art 12-22, 77",
-     "the rights that apply under the activity's lawful basis, with how each is exercised, from "
-     "commitments.rights"),
+    ("Rights available to individuals", 30, "Art 12-22, 77",
+     "the rights that apply under the activity's lawful basis; how each is exercised (commitments.rights) "
+     "stands once on the Procedures sheet"),
     ("Existence of automated decision-making, including profiling (if applicable)", 26, "Art 22",
      "automated_decision_making"),
     ("The source of the personal data (if applicable)", 26, "Art 14(2)(f)", "sources"),
@@ -73,8 +77,8 @@ ICO_COLUMNS = [
     ("Link to Data Protection Impact Assessment", 20, "Art 35", "dpia.reference"),
     ("Has a personal data breach occurred?", 20, "Art 33(5)",
      "the register records the breach procedure, not incidents"),
-    ("Link to record of personal data breach", 40, "Art 33, Art 34",
-     "the breach procedure from commitments.breach_procedure"),
+    ("Link to record of personal data breach", 24, "Art 33, Art 34",
+     "a reference to the breach procedure (commitments.breach_procedure) on the Procedures sheet"),
     ("Data Protection Act 2018 Schedule 1 Condition for processing", 24, "DPA 2018 Sch 1",
      "UK only: not held by the register; shown as Not recorded where special category or criminal "
      "offence data are processed"),
@@ -101,6 +105,22 @@ PROCESSOR_COLUMNS = [
 ]
 
 NOT_APPLICABLE = "Not applicable"
+PROCEDURES = "Procedures"
+PRINT_SCALE = 0.85
+"""Smallest print scale of every sheet, with a margin over 0.8 (10 pt page header at 8 pt): LibreOffice
+fits the columns to the pages a little tighter than the writer computes."""
+
+GROUPS = [
+    (0, "Article 30 record of processing activities"),
+    (11, "Lawful basis"),
+    (15, "Privacy notice"),
+    (18, "Consent"),
+    (19, "Access requests"),
+    (20, "Data Protection Impact Assessments"),
+    (23, "Personal data breaches"),
+    (25, "Data Protection Act 2018 \u2014 special category or criminal conviction and offence data"),
+]
+"""(first column, heading) of the ICO template's group headings above the column headings."""
 
 
 def _columns(spec: list[tuple[str, int, str, str]]) -> list[Column]:
@@ -132,6 +152,13 @@ def _contact_block(register: Register) -> list[list[Any]]:
     ]
 
 
+def _group_row() -> list[Any]:
+    row: list[Any] = [None] * len(ICO_COLUMNS)
+    for col, heading in GROUPS:
+        row[col] = heading
+    return row
+
+
 def applicable_rights(activity: ProcessingActivity) -> list[DataSubjectRight]:
     """Rights that apply to an activity given its lawful basis (Art 17(3), 20(1), 21(1)-(2), 7(3))."""
     bases = set(activity.legal_basis)
@@ -150,21 +177,32 @@ def applicable_rights(activity: ProcessingActivity) -> list[DataSubjectRight]:
 
 
 def rights_text(register: Register, activity: ProcessingActivity) -> Any:
-    """'Rights available to individuals' from the register's commitments (how each is exercised)."""
-    recorded = {r.right: r for r in register.commitments.rights}
-    if not recorded:
+    """'Rights available to individuals': the rights that apply, how each is exercised referenced."""
+    if not register.commitments.rights:
         return missing("the register records no commitment on data subject rights")
-    out = []
-    for right in applicable_rights(activity):
-        c = recorded.get(right)
-        if c is None:
-            if right is not DataSubjectRight.post_mortem_instructions:
-                out.append(f"{words(right.value).capitalize()} ({right.article}): how not recorded")
-            continue
-        details = "; ".join(p.rstrip(".") for p in (c.how, field_line("response time", c.response_time),
-                                                    field_line("limitations", c.limitations)) if p)
-        out.append(f"{words(right.value).capitalize()} ({right.article}): {details or 'recorded'}")
-    return "\n".join(out)
+    names = [f"{words(r.value).capitalize()} ({r.article})" for r in applicable_rights(activity)
+             if r is not DataSubjectRight.post_mortem_instructions]
+    return "\n".join(names) + f"\nHow each is exercised: sheet {PROCEDURES}."
+
+
+def procedure_rows(register: Register) -> list[list[Any]]:
+    """How each right is exercised (every commitment) and the breach procedure, once for all activities."""
+    commitments = register.commitments.rights
+    used = list(dict.fromkeys([r for a in register.activities for r in applicable_rights(a)]
+                              + [c.right for c in commitments]))
+    area = "Rights available to individuals"
+    rows: list[list[Any]] = []
+    for right in used:
+        found = [c for c in commitments if c.right is right]
+        if not found and right is not DataSubjectRight.post_mortem_instructions:
+            rows.append([area, words(right.value).capitalize(), right.article,
+                         missing("how this right is exercised")])
+        for c in found:
+            details = "; ".join(p.rstrip(".") for p in (c.how, field_line("response time", c.response_time),
+                                                        field_line("limitations", c.limitations)) if p)
+            rows.append([area, words(right.value).capitalize(), right.article, details or "recorded"])
+    rows.append(["Personal data breaches", "Breach procedure", "Art 33, Art 34", breach_text(register)])
+    return rows
 
 
 def breach_text(register: Register) -> Any:
@@ -221,9 +259,11 @@ def _activity_row(ctx: ExportContext, act: ProcessingActivity, breach: Any) -> l
     special = _special(act)
     sch1: Any = missing("UK DPA 2018 Schedule 1 condition") if special else NOT_APPLICABLE
     policy = "\n".join(r.description for r in act.retention if r.description) or None
+    purposes = "\n".join(purpose_text(p, extra["data_uses"]) for p in act.purposes)
     return [
-        lines(f"{act.name} [{act.id}]", field_line("Owner", act.owner)),
-        "\n".join(purpose_text(p, extra["data_uses"]) for p in act.purposes) or missing(),
+        lines(act.department, field_line("Owner", act.owner)) or missing("department (business function)"),
+        lines(f"{act.name} [{act.id}]", purposes) if purposes else Mark(f"{act.name} [{act.id}]\n"
+                                                                          f"{missing().text}", "missing"),
         "\n\n".join(joint) or NOT_APPLICABLE,
         "\n".join(taxonomy_text(s, "data_subjects", extra["data_subjects"]) for s in act.data_subjects)
         or missing(),
@@ -259,7 +299,8 @@ def _activity_row(ctx: ExportContext, act: ProcessingActivity, breach: Any) -> l
 
 
 def _rows(ctx: ExportContext) -> Iterator[list[Any]]:
-    breach = breach_text(ctx.register)
+    breach = (f"Procedure on sheet {PROCEDURES}" if ctx.register.commitments.breach_procedure
+              else missing("no breach procedure in the register"))
     for act in ctx.register.activities:
         yield _activity_row(ctx, act, breach)
 
@@ -280,16 +321,23 @@ def _processor_rows(ctx: ExportContext) -> Iterator[list[Any]]:
 
 
 def ico_sheets(ctx: ExportContext) -> list[Sheet]:
-    sheets = [Sheet("Controller", _columns(ICO_COLUMNS), _rows(ctx), preamble=_contact_block(ctx.register),
-                    freeze_columns=1,
-                    description="ICO controller documentation template: one row per processing activity.")]
+    sheets = [Sheet("Controller", _columns(ICO_COLUMNS), _rows(ctx),
+                    preamble=[*_contact_block(ctx.register), _group_row()], freeze_columns=2,
+                    min_print_scale=PRINT_SCALE,
+                    description="ICO controller documentation template: one row per processing activity."),
+              Sheet(PROCEDURES, [Column("Area", 22), Column("Item", 22), Column("Article", 14),
+                                 Column("How it is done", 70)], procedure_rows(ctx.register),
+                    min_print_scale=PRINT_SCALE,
+                    description="How each right is exercised and the breach procedure, once for every "
+                                "activity (referenced from the Controller sheet).")]
     if ctx.register.processor_activities:
         sheets.append(Sheet("Processor", _columns(PROCESSOR_COLUMNS), _processor_rows(ctx),
-                            preamble=_contact_block(ctx.register),
+                            preamble=_contact_block(ctx.register), min_print_scale=PRINT_SCALE,
                             description="ICO processor documentation template (Art 30(2))."))
     notes = [[s.name, c.header, c.article, c.guide] for s in sheets for c in s.columns]
     notes.append(["Everywhere", "Not recorded", "Art 30", "The register does not hold this item."])
     sheets.append(Sheet("Notes", [Column("Sheet", 14), Column("Column", 50), Column("Article", 20),
                                   Column("Where the value comes from", 70)], notes,
+                        min_print_scale=PRINT_SCALE,
                         description="Where each column of the ICO layout comes from in the register."))
     return sheets

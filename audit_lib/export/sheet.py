@@ -52,6 +52,14 @@ class Sheet:
     image_anchor: str = "A1"
     freeze_columns: int = 0
     description: str = ""
+    orientation: str = "landscape"
+    """Printed page orientation: ``landscape`` or ``portrait`` (a record card, a CNIL fiche)."""
+    page_header: str | None = None
+    """Left page header when printed (default: the workbook title)."""
+    page_footer: str | None = None
+    """Right page footer when printed, with &P / &N page fields (default: 'Page &P of &N')."""
+    min_print_scale: float | None = None
+    """Smallest print scale (default ``xlsx.MIN_PRINT_SCALE``); 0.8 prints 10 pt page headers at 8 pt."""
 
     @property
     def headers(self) -> list[str]:

@@ -191,7 +191,8 @@ def _pages_wide(points: list[float], title: int, capacity: float) -> int:
     return pages
 
 
-def print_layout(widths: list[float], id_columns: int = 0) -> PrintLayout:
+def print_layout(widths: list[float], id_columns: int = 0,
+                 min_scale: float = MIN_PRINT_SCALE) -> PrintLayout:
     """Legible landscape printing for columns of these widths (Art 30(4): the record is made
     available to the supervisory authority, on paper too).
 
@@ -204,14 +205,14 @@ def print_layout(widths: list[float], id_columns: int = 0) -> PrintLayout:
     total = sum(points) or 1.0
     for paper in (Worksheet.PAPERSIZE_A4, Worksheet.PAPERSIZE_A3):
         usable = _PAPER_PT[paper] - _SIDE_MARGINS_PT
-        if usable / total >= MIN_PRINT_SCALE:
+        if usable / total >= min_scale:
             return PrintLayout(paper, 1, 0, min(1.0, usable / total))
     title = max(1, min(id_columns, len(points)))
-    capacity = usable / MIN_PRINT_SCALE
+    capacity = usable / min_scale
     while title > 1 and sum(points[:title]) > capacity / 3:  # repeated columns take at most a third
         title -= 1
     pages = _pages_wide(points, title, capacity)
-    lo, hi = MIN_PRINT_SCALE, 1.0  # the largest scale at which the same number of pages holds it
+    lo, hi = min_scale, 1.0  # the largest scale at which the same number of pages holds it
     for _ in range(20):
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if _pages_wide(points, title, usable / mid) <= pages else (lo, mid)
@@ -307,19 +308,20 @@ class _Writer:
             dim.alignment = WRAP  # LibreOffice gives unstyled cells their column's format
         ws.freeze_panes = f"{get_column_letter(freeze_cols + 1)}{header_row + 1}"
         ws.print_title_rows = f"{header_row}:{header_row}"
-        layout = print_layout([c.width for c in sheet.columns], freeze_cols)
+        layout = print_layout([c.width for c in sheet.columns], freeze_cols,
+                              sheet.min_print_scale or MIN_PRINT_SCALE)
         if layout.title_columns:
             ws.print_title_cols = f"A:{get_column_letter(layout.title_columns)}"
-        ws.page_setup.orientation = "landscape"
+        ws.page_setup.orientation = sheet.orientation
         ws.page_setup.paperSize = layout.paper
         ws.page_setup.fitToWidth = layout.pages_wide
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
         ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.7, bottom=0.7)
         ws.print_options.gridLines = True
-        ws.oddHeader.left.text = _header_footer_text(self.title)
+        ws.oddHeader.left.text = _header_footer_text(sheet.page_header or self.title)
         ws.oddHeader.right.text = "&A"
-        ws.oddFooter.right.text = "Page &P of &N"
+        ws.oddFooter.right.text = sheet.page_footer or "Page &P of &N"
         if sheet.hidden:
             ws.sheet_state = "hidden"
 

@@ -820,6 +820,11 @@ class ProcessingActivity(Sourced):
     owner: str | None = Field(
         default=None, description="Who in the organisation is responsible for the activity."
     )
+    department: str | None = Field(
+        default=None,
+        description="Business function (department) that carries out the activity, e.g. 'Customer Support'; "
+                    "the ICO template's 'Business function', the CNIL fiche's service.",
+    )
     last_reviewed: dt.date | None = Field(
         default=None, description="Date the activity's entry was last reviewed (YYYY-MM-DD)."
     )
