@@ -68,6 +68,14 @@ def _certified(rec: Recipient) -> bool:
                for m in rec.transfer_mechanisms)
 
 
+def _organisation_geo(rec: Recipient, day: dt.date) -> dict[str, Any]:
+    """An international organisation is judged by its own decision, never its host state's."""
+    if not rec.international_organisation:
+        return {}
+    adequate = ref.adequacy(rec.international_organisation, day) is not None
+    return {"eea": False, "adequate": adequate, "region": "adequate" if adequate else "not_adequate"}
+
+
 def region_of(countries: Iterable[str], as_of: dt.date | str | None = None, *, certified: bool = False,
               public_authority: bool = False) -> str:
     """Worst region over a party's countries: not_adequate > adequate > eea; unknown if none."""
@@ -160,6 +168,8 @@ def build_graph(register: Register, as_of: dt.date | str | None = None) -> nx.Di
     Node attributes: kind (controller, data_subject, activity, system, recipient), label,
     role, countries, country, eea, adequate, region (as of the date), plus record fields.
     Flow edges (kind "flow") carry sorted lists data_categories, purposes and activities
+    and ``via`` (collection, system, disclosure, hosting, onward, or source: a party named as
+    the source of an activity's data, an edge *into* the activity, so flows go both ways)
     (from ``tables.categories_of``: an activity can limit what one recipient receives); a
     sub-processor receives what flows into its parent. Controller -> activity edges have
     kind "controls" and carry no data. Attribute lists may be shared: treat them as read-only.
@@ -210,6 +220,9 @@ def _build_graph(register: Register, day: dt.date) -> nx.DiGraph:
             edges.add(node_id("subject", subject.key), aid, cats, purposes, acts, "collection")
         for sid in act.systems:
             edges.add(aid, node_id("system", sid), cats, purposes, acts, "system")
+        for source in act.sources:
+            if source.party:  # data comes *into* the activity from a party (merchant of record, broker)
+                edges.add(node_id("recipient", source.party), aid, cats, purposes, acts, "source")
         for link in act.recipients:
             link_purposes = [link.purpose] if link.purpose else purposes
             cats_to = sorted({c.key for c in link.data_categories}) if link.data_categories else cats
@@ -243,8 +256,10 @@ def _build_graph(register: Register, day: dt.date) -> nx.DiGraph:
             "kind": "recipient", "label": rec.name, "role": rec.role.value, "parent": rec.parent or "",
             "category": rec.category or "", "depth": depth.get(rec.id, 0), "placeholder": rec.placeholder,
             "dpf_certified": rec.dpf_certified,
+            "international_organisation": rec.international_organisation or "",
             **geo(party_countries[rec.id], certified=_certified(rec),
-                  public=rec.role is RecipientRole.public_authority)})
+                  public=rec.role is RecipientRole.public_authority),
+            **_organisation_geo(rec, day)})
         for rec in register.recipients)
     graph.add_edges_from(edges.edges())
     return graph

@@ -90,6 +90,31 @@ class MechanismType(str, Enum):
     certification = "certification"  # Art 46(2)(f)
     ad_hoc_clauses = "ad_hoc_clauses"  # Art 46(3)(a)
     derogation = "derogation"  # Art 49(1)
+    idta = "idta"  # UK GDPR Art 46(2)(d): ICO International Data Transfer Agreement (from 21 Mar 2022)
+    uk_addendum = "uk_addendum"  # UK GDPR Art 46(2)(d): ICO Addendum to the EU SCCs (from 21 Mar 2022)
+
+
+class Sector(str, Enum):
+    """Sector of a party, where an adequacy decision's scope depends on it (Art 45(1) 'specified
+    sectors'): Canada covers PIPEDA (commercial activity), the DPF only FTC/DoT-regulated bodies."""
+
+    commercial = "commercial"
+    non_profit = "non_profit"
+    academic = "academic"
+    public_authority = "public_authority"
+    banking_insurance = "banking_insurance"
+    telecom_carrier = "telecom_carrier"
+    religious = "religious"
+    political_party = "political_party"
+    credit_information = "credit_information"
+
+
+class Regime(str, Enum):
+    """The transfer rules an exporter is subject to, decided by where it is established."""
+
+    eu_gdpr = "EU GDPR"
+    uk_gdpr = "UK GDPR"
+    swiss_fadp = "Swiss FADP"
 
 
 class Derogation(str, Enum):
@@ -356,6 +381,16 @@ class Organisation(Sourced):
     register_version: str | None = None
     last_reviewed: dt.date | None = None
     policy_source: PolicySource | None = None
+    sector: Sector | None = Field(
+        default=None,
+        description="Sector of the controller, for adequacy decisions limited to sectors when the "
+        "controller is itself an importer (e.g. Canada: PIPEDA, commercial activity only).",
+    )
+    transfer_regime: Regime | None = Field(
+        default=None,
+        description="The transfer rules the controller exports under (EU GDPR, UK GDPR, Swiss FADP); "
+        "default: decided by its country (GB from 2021: UK GDPR, CH: Swiss FADP, otherwise EU GDPR).",
+    )
 
 
 # --------------------------------------------------------------------------
@@ -405,7 +440,12 @@ class TransferMechanism(Sourced):
     scc_module: int | None = Field(default=None, ge=1, le=4)
     derogation: Derogation | None = None
     reference: str | None = None
-    date: dt.date | None = None
+    date: dt.date | None = Field(default=None, description="Date the instrument was concluded (signed).")
+    instrument: str | None = Field(
+        default=None,
+        description="Decision or instrument the clauses follow, e.g. '2010/87/EU', '(EU) 2021/914', "
+        "'IDTA'; default: decided by the date concluded (old SCC before 27 Jun 2021).",
+    )
     documentation: str | None = Field(
         default=None,
         description="Art 49(1) second subparagraph: assessment and suitable safeguards (Art 49(6)).",
@@ -460,6 +500,23 @@ class Recipient(Sourced):
         default=False, description="True when the policy names only a category of party."
     )
     privacy_policy_url: str | None = None
+    sector: Sector | None = Field(
+        default=None,
+        description="Sector of the party, where an adequacy decision's scope depends on it (Canada: "
+        "PIPEDA commercial activity; Japan: private sector, academia from 2023; US DPF: FTC/DoT-regulated "
+        "organisations only). A public_authority role implies public_authority.",
+    )
+    international_organisation: str | None = Field(
+        default=None,
+        description="When the party is an international organisation (Art 4(26)): its reference key "
+        "(e.g. EPO). Its own adequacy status applies, never that of the host country in 'countries'.",
+    )
+    established: CountryCode | None = Field(
+        default=None,
+        description="Country of the establishment that sends data when this party exports (a source "
+        "such as a merchant of record, or a processor's onward transfer); decides its transfer regime. "
+        "Default: its first EEA country, else its first country.",
+    )
 
     @model_validator(mode="after")
     def _parent_for_sub_processor(self) -> Recipient:
