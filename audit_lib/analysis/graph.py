@@ -240,9 +240,10 @@ def _build_graph(register: Register, day: dt.date) -> nx.DiGraph:
         countries = list(system.countries) or (party_countries.get(hosted, []) if hosted else org_countries)
         graph.add_node(node_id("system", system.id), kind="system", label=system.name,
                        role="hosted" if hosted else "internal", hosted_by=hosted or "", **geo(countries))
-        if hosted:
-            sid = node_id("system", system.id)
-            edges.add(sid, node_id("recipient", hosted), *edges.inbound(sid), "hosting")
+        sid = node_id("system", system.id)
+        inbound = edges.inbound(sid)
+        if hosted and inbound[2]:  # a host receives data only when some activity uses the system
+            edges.add(sid, node_id("recipient", hosted), *inbound, "hosting")
     # Sub-processors receive what flows into their parent: walk the chains parent first.
     for rid in nx.topological_sort(hierarchy):
         children = list(hierarchy.successors(rid))
