@@ -6,7 +6,8 @@ a third country or an international organisation, whoever the exporter is:
 
 * outbound: the controller to a recipient (a controller outside the EEA subject to the GDPR
   under Art 3(2) included; its own collection from people is never a transfer);
-* onward: a processor to its sub-processor (Art 44), the processor as exporter;
+* onward: a processor to its sub-processor (Art 44), the processor as exporter, judged under the
+  regime of the controller's original export (Art 44: the conditions apply to onward transfers);
 * inbound: a party named as the source of an activity's data (a merchant of record, a data
   broker, a joint controller) to the controller when the controller is outside the exporter's
   zone: the controller is then the *importer* (e.g. SCC module 1 signed with the merchant).
@@ -552,10 +553,7 @@ def _classify_transfers(register: Register, day: dt.date, graph: nx.DiGraph) -> 
         dests = [io] if io else (graph.nodes[nid]["countries"] or [None])
         for exporter, (cats, acts) in sorted(_flows_in(graph, nid).items()):
             onward = exporter != CONTROLLER
-            regime = own_regime
-            if onward:
-                parent = register.recipient(exporter)
-                regime = ref.regime_of(_establishment(parent, day), day) or own_regime
+            regime = own_regime  # onward transfers stay under the rules of the original export (Art 44)
             for dest in dests:
                 verdict = classify_flow(rec, None if io else dest, "processor" if onward else "controller",
                                         day, regime=regime, countries=graph.nodes[nid]["countries"])
