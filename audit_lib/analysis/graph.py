@@ -52,10 +52,11 @@ def _day(as_of: dt.date | str | None) -> dt.date:
 
 
 @lru_cache(maxsize=4096)
-def _country_region(code: str, day: dt.date, certified: bool, public: bool) -> str:
-    if ref.free_flow(code, day):
+def _country_region(code: str, day: dt.date, certified: bool, public: bool, regime: str = ref.EU_GDPR) -> str:
+    """'eea' where sending data is no transfer under the regime (for the UK or Swiss regime: home)."""
+    if not ref.restricted(code, day, regime):
         return "eea"
-    if ref.adequacy(code, day, certified, public_authority=public):
+    if ref.adequacy(code, day, certified, public_authority=public, regime=regime):
         return "adequate"
     return "not_adequate"
 
@@ -68,19 +69,30 @@ def _certified(rec: Recipient) -> bool:
                for m in rec.transfer_mechanisms)
 
 
-def _organisation_geo(rec: Recipient, day: dt.date) -> dict[str, Any]:
+def controller_regime(register: Register, as_of: dt.date | str | None = None) -> str:
+    """The regime the controller exports under: recorded (``transfer_regime``), else by its country
+    (UK GDPR for GB from 2021, Swiss FADP for CH); a controller in the EEA, or outside the EEA, UK
+    and Switzerland but subject to the GDPR under Art 3(2), exports under the EU GDPR."""
+    org = register.organisation
+    if org.transfer_regime:
+        return org.transfer_regime.value
+    return ref.regime_of(org.country, _day(as_of)) or ref.EU_GDPR
+
+
+def _organisation_geo(rec: Recipient, day: dt.date, regime: str) -> dict[str, Any]:
     """An international organisation is judged by its own decision, never its host state's."""
     if not rec.international_organisation:
         return {}
-    adequate = ref.adequacy(rec.international_organisation, day) is not None
+    adequate = ref.adequacy(rec.international_organisation, day, regime=regime) is not None
     return {"eea": False, "adequate": adequate, "region": "adequate" if adequate else "not_adequate"}
 
 
 def region_of(countries: Iterable[str], as_of: dt.date | str | None = None, *, certified: bool = False,
-              public_authority: bool = False) -> str:
-    """Worst region over a party's countries: not_adequate > adequate > eea; unknown if none."""
+              public_authority: bool = False, regime: str = ref.EU_GDPR) -> str:
+    """Worst region over a party's countries under the exporter's regime: not_adequate > adequate >
+    eea (no transfer); unknown if none."""
     day = _day(as_of)
-    found = {_country_region(c, day, certified, public_authority) for c in countries}
+    found = {_country_region(c, day, certified, public_authority, regime) for c in countries}
     for region in ("not_adequate", "adequate", "eea"):
         if region in found:
             return region
@@ -187,11 +199,12 @@ def _build_graph(register: Register, day: dt.date) -> nx.DiGraph:
     for root in (n for n in hierarchy if hierarchy.in_degree(n) == 0):
         depth.update(nx.single_source_shortest_path_length(hierarchy, root))
     geo_cache: dict[tuple, dict[str, Any]] = {}
+    regime = graph.graph["regime"] = controller_regime(register, day)
 
     def geo(countries: list[str], *, certified: bool = False, public: bool = False) -> dict[str, Any]:
         key = (tuple(countries), certified, public)
         if key not in geo_cache:
-            region = region_of(countries, day, certified=certified, public_authority=public)
+            region = region_of(countries, day, certified=certified, public_authority=public, regime=regime)
             geo_cache[key] = {
                 "countries": countries, "country": countries[0] if countries else "",
                 "eea": bool(countries) and all(ref.is_eea(c, day) for c in countries),
@@ -260,7 +273,7 @@ def _build_graph(register: Register, day: dt.date) -> nx.DiGraph:
             "international_organisation": rec.international_organisation or "",
             **geo(party_countries[rec.id], certified=_certified(rec),
                   public=rec.role is RecipientRole.public_authority),
-            **_organisation_geo(rec, day)})
+            **_organisation_geo(rec, day, regime)})
         for rec in register.recipients)
     graph.add_edges_from(edges.edges())
     return graph

@@ -51,7 +51,7 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
-from audit_lib.analysis.graph import CONTROLLER, _day, build_graph, node_id
+from audit_lib.analysis.graph import CONTROLLER, _day, build_graph, controller_regime, node_id
 from audit_lib.io.gcpause import gc_paused
 from audit_lib.model import (
     Derogation,
@@ -384,19 +384,9 @@ def _derogation(m: TransferMechanism, regime: str, verdict: _Verdict) -> None:
 
 
 def is_transfer(dest: str | None, day: dt.date, regime: str, *, organisation: bool = False) -> bool:
-    """Whether sending data to ``dest`` is a restricted transfer under the regime on the day.
-
-    An international organisation is always a destination of its own; an unknown destination
-    (None) is treated as one (its row is flagged). EU GDPR: not inside the EEA (EU territory
-    by law, the UK transition and TCA bridge); UK GDPR: not inside the UK; Swiss FADP: not
-    inside Switzerland.
-    """
-    if organisation or dest is None:
-        return True
-    if regime == ref.EU_GDPR:
-        return ref.free_flow(dest, day) is None
-    home = {ref.UK_GDPR: "GB", ref.SWISS_FADP: "CH"}[regime]
-    return ref.follows(dest, day) != home and dest != home
+    """Whether sending data to ``dest`` is a restricted transfer under the regime on the day
+    (see :func:`audit_lib.reference.transfers.restricted`)."""
+    return ref.restricted(dest, day, regime, organisation=organisation)
 
 
 def classify_flow(rec: Recipient | _Importer, country: str | None, exporter_role: str = "controller",
@@ -455,6 +445,8 @@ def classify_flow(rec: Recipient | _Importer, country: str | None, exporter_role
                                      "list and record dpf_certified: true")
             if decision.verify:
                 verdict.notes.append("reference data to verify against the regulator's text")
+            if ref.follows_note(dest, day):
+                verdict.notes.append(ref.follows_note(dest, day))
             return verdict
         reason = _why_not_adequate(imp, dest, day, regime, verdict)
         where = (ref.international_organisation(dest).name if org and ref.international_organisation(dest)
@@ -491,15 +483,6 @@ def _establishment(rec: Recipient, day: dt.date) -> str | None:
     ranked = sorted(rec.countries, key=lambda c: {ref.EU_GDPR: 0, ref.UK_GDPR: 1, ref.SWISS_FADP: 2}.get(
         ref.regime_of(c, day) or "", 3))
     return ranked[0] if ranked else None
-
-
-def controller_regime(register: Register, day: dt.date) -> str:
-    """The regime the controller exports under: recorded, else by its country; a controller outside
-    the EEA, UK and Switzerland is subject to the EU GDPR under Art 3(2)."""
-    org = register.organisation
-    if org.transfer_regime:
-        return org.transfer_regime.value
-    return ref.regime_of(org.country, day) or ref.EU_GDPR
 
 
 def _flows_in(graph: nx.DiGraph, nid: str) -> dict[str, tuple[set[str], set[str]]]:

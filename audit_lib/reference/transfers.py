@@ -396,6 +396,32 @@ def regime_of(country: str | None, as_of: dt.date | str | None = None) -> str | 
     return EU_GDPR if is_eea(code, day) else None
 
 
+def restricted(dest: str | None, as_of: dt.date | str | None = None, regime: str = EU_GDPR, *,
+               organisation: bool = False) -> bool:
+    """Whether sending data to ``dest`` is a restricted transfer under the regime on the date.
+
+    An international organisation is always a destination of its own; an unknown destination
+    (None) counts as one. EU GDPR: outside the EEA (EU territory by law, the UK transition and
+    TCA bridge); UK GDPR: outside the UK; Swiss FADP: outside Switzerland.
+    """
+    if organisation or dest is None:
+        return True
+    day = as_date(as_of)
+    if regime == EU_GDPR:
+        return free_flow(dest, day) is None
+    home = _regimes()[regime]["established_in"]
+    return dest.upper() not in home and follows(dest, day) not in home
+
+
+def follows_note(code: str, as_of: dt.date | str | None = None) -> str:
+    """The reference note when ``code`` takes another country's status on the date, else ''."""
+    day = as_date(as_of)
+    for f in _read("eea.yaml").get("follows", []):
+        if str(f["code"]) == code.upper() and day >= _day(f["since"]):
+            return _text(f.get("note"))
+    return ""
+
+
 def regime_article(regime: str, key: str) -> str | None:
     """The article a mechanism key rests on under a UK or Swiss regime (None for the EU GDPR)."""
     if regime == EU_GDPR:
