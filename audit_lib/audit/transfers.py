@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from audit_lib.analysis.graph import controller_regime
 from audit_lib.analysis.transfers import Direction, Mechanism, Transfer, TransferStatus
 from audit_lib.audit.core import AuditContext, Hit, listing, rule
 from audit_lib.model import Derogation, MechanismType, RecipientRole
+from audit_lib.reference.transfers import adequacy, restricted
 
 NO_MECHANISM = TransferStatus.no_mechanism
 TO_VERIFY = TransferStatus.to_verify
@@ -161,15 +163,15 @@ def second_subparagraph(ctx: AuditContext) -> Iterator[Hit]:
 def processor_record_transfers(ctx: AuditContext) -> Iterator[Hit]:
     """A processor activity (Art 30(2) record) transfers to a country outside the EEA with no
     adequacy decision and no declared transfer mechanism covering it."""
-    from audit_lib.reference.transfers import adequacy
-
+    regime = controller_regime(ctx.register, ctx.as_of)
     for p in ctx.register.processor_activities:
         covered = {c for m in p.transfer_mechanisms for c in m.countries}
         blanket = any(not m.countries for m in p.transfer_mechanisms)
         for i, code in enumerate(p.transfer_countries):
-            if ctx.is_eea(code) or code in covered or blanket:
+            if not restricted(code, ctx.as_of, regime) or code in covered or blanket:
                 continue
-            if code != "US" and adequacy(code, as_of=ctx.as_of) is not None:
+            # a decision limited to certified organisations (US) never counts: certification is unknown
+            if adequacy(code, ctx.as_of, regime=regime) is not None:
                 continue
             yield Hit(p.id, f"transfer_countries[{i}]", f"{p.name}: transfer to {code} with no "
                       "adequacy decision and no transfer mechanism recorded")
