@@ -416,10 +416,18 @@ def restricted(dest: str | None, as_of: dt.date | str | None = None, regime: str
 def follows_note(code: str, as_of: dt.date | str | None = None) -> str:
     """The reference note when ``code`` takes another country's status on the date, else ''."""
     day = as_date(as_of)
-    for f in _read("eea.yaml").get("follows", []):
-        if str(f["code"]) == code.upper() and day >= _day(f["since"]):
-            return _text(f.get("note"))
+    for since, note in _follow_notes().get(code.upper(), ()):
+        if day >= since:
+            return note
     return ""
+
+
+@lru_cache(maxsize=1)
+def _follow_notes() -> dict[str, tuple[tuple[dt.date, str], ...]]:
+    out: dict[str, list[tuple[dt.date, str]]] = {}
+    for f in _read("eea.yaml").get("follows", []):
+        out.setdefault(str(f["code"]), []).append((_day(f["since"]), _text(f.get("note"))))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def regime_article(regime: str, key: str) -> str | None:
