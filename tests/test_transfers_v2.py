@@ -370,3 +370,11 @@ def test_reference_facts_carry_a_source():
             for decision in ref.adequacy_history(code, regime):
                 assert decision.source.startswith("https://")
     assert ref.international_organisation("EPO").seat == "DE"
+
+
+def test_enums_count_and_look_up_like_their_text():
+    from collections import Counter
+
+    counts = Counter([TransferStatus.to_verify, TransferStatus.to_verify, TransferStatus.compliant])
+    assert counts["safeguard to verify"] == 2 and {"scc": 1}[Mechanism.scc] == 1
+    assert f"{TransferStatus.no_mechanism}" == "no lawful mechanism"

@@ -75,6 +75,9 @@ class TransferStatus(str, Enum):
     def __str__(self) -> str:
         return self.value
 
+    def __hash__(self) -> int:  # hash like its text, so dicts and Counters keyed by text find it
+        return str.__hash__(self)
+
 
 class Mechanism(str, Enum):
     """What a transfer rests on: adequacy computed from the reference data, or a declared tool."""
@@ -94,6 +97,9 @@ class Mechanism(str, Enum):
     def __str__(self) -> str:
         return self.value
 
+    def __hash__(self) -> int:  # hash like its text, so dicts and Counters keyed by text find it
+        return str.__hash__(self)
+
     @property
     def label(self) -> str:
         """Its name, from the reference data (safeguards.yaml)."""
@@ -109,6 +115,9 @@ class Direction(str, Enum):
 
     def __str__(self) -> str:
         return self.value
+
+    def __hash__(self) -> int:  # hash like its text, so dicts and Counters keyed by text find it
+        return str.__hash__(self)
 
 
 STATUSES = tuple(s.value for s in TransferStatus)
