@@ -190,6 +190,13 @@ def test_old_scc_cannot_be_concluded_from_27_september_2021(tmp_path, concluded,
     assert t.status == status
 
 
+@pytest.mark.parametrize(("concluded", "status"), [("2021-09-26", "no lawful mechanism"),
+                                                   ("2021-09-27", "compliant")])
+def test_scc_dated_before_27_september_2021_are_taken_as_the_old_ones(tmp_path, concluded, status):
+    m = scc(2, concluded)
+    assert only(rows(tmp_path, [party("r", ["IN"], transfer_mechanisms=[m])], D(2023, 1, 1))).status == status
+
+
 @pytest.mark.parametrize(("day", "status"), [(D(2021, 6, 26), "no lawful mechanism"),
                                              (D(2021, 6, 27), "compliant")])
 def test_new_scc_apply_from_27_june_2021(tmp_path, day, status):

@@ -268,8 +268,8 @@ def _is_old_scc(m: TransferMechanism, regime: str, addendum: bool = False) -> bo
         return m.instrument.strip() in _OLD_SCC
     if m.date is None:
         return False
-    if m.date < ref.SCC_2021_APPLIES:
-        return True
+    if m.date <= ref.regime_instrument(ref.EU_GDPR, "scc_old")["concluded_until"]:
+        return True  # concluded before 27 Sep 2021, when the old decisions were repealed: taken as old
     if regime == ref.UK_GDPR and not addendum:
         # UK: the 2021 EU SCC need the Addendum; without it, clauses concluded by 21 Sep 2022 are the old ones
         return m.date <= ref.regime_instrument(regime, "scc_old")["concluded_until"]
@@ -319,7 +319,9 @@ def _scc(m: TransferMechanism, day: dt.date, regime: str, addendum: bool, verdic
             return False
         verdict.notes.append(f"old SCC ({which}): valid under the {regime} only for contracts concluded by "
                              f"{life['concluded_until'].isoformat()}, until {life['until'].isoformat()}"
-                             + ("" if m.date else "; record the date concluded"))
+                             + ("" if m.date else "; record the date concluded")
+                             + ("" if m.instrument else "; taken as the old clauses from the date concluded: "
+                                "record instrument '(EU) 2021/914' if they are the new ones"))
         return True
     verdict.article = _article(regime, "scc") + f" (SCC 2021/914 module {m.scc_module})"
     if day < ref.SCC_2021_APPLIES:
