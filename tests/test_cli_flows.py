@@ -127,3 +127,22 @@ def test_graph_output_to_folder_is_refused(capsys, minimal_path, tmp_path):
     code, _, err = run(capsys, "graph", minimal_path, "-o", tmp_path / "flows.png")
     assert code == 2 and "folder" in err
     assert Path(tmp_path / "flows.png").is_dir()
+
+
+def test_transfers_show_the_merchant_of_record_as_exporter(capsys, sample_path):
+    code, out, _ = run(capsys, "transfers", sample_path, "--format", "json", *AS_OF)
+    assert code == 0
+    inbound = [r for r in json.loads(out) if r["direction"] == "inbound"]
+    assert inbound and {r["importer"] for r in inbound} == {"controller"}
+    assert all(r["regime"] == "EU GDPR" and r["exporter"] != "controller" for r in inbound)
+
+
+def test_transfers_table_of_a_uk_controller_shows_its_regime(capsys, register_copy):
+    folder = register_copy()
+    path = folder / "organisation.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "country:" in text
+    lines = [("country: GB" if line.startswith("country:") else line) for line in text.splitlines()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, _ = run(capsys, "transfers", folder, *AS_OF)
+    assert code == 0 and "regime" in out.splitlines()[0] and "UK GDPR" in out

@@ -52,10 +52,11 @@ def _day(as_of: dt.date | str | None) -> dt.date:
 
 
 @lru_cache(maxsize=4096)
-def _country_region(code: str, day: dt.date, certified: bool, public: bool) -> str:
-    if ref.free_flow(code, day):
+def _country_region(code: str, day: dt.date, certified: bool, public: bool, regime: str = ref.EU_GDPR) -> str:
+    """'eea' where sending data is no transfer under the regime (for the UK or Swiss regime: home)."""
+    if not ref.restricted(code, day, regime):
         return "eea"
-    if ref.adequacy(code, day, certified, public_authority=public):
+    if ref.adequacy(code, day, certified, public_authority=public, regime=regime):
         return "adequate"
     return "not_adequate"
 
@@ -68,11 +69,30 @@ def _certified(rec: Recipient) -> bool:
                for m in rec.transfer_mechanisms)
 
 
+def controller_regime(register: Register, as_of: dt.date | str | None = None) -> str:
+    """The regime the controller exports under: recorded (``transfer_regime``), else by its country
+    (UK GDPR for GB from 2021, Swiss FADP for CH); a controller in the EEA, or outside the EEA, UK
+    and Switzerland but subject to the GDPR under Art 3(2), exports under the EU GDPR."""
+    org = register.organisation
+    if org.transfer_regime:
+        return org.transfer_regime.value
+    return ref.regime_of(org.country, _day(as_of)) or ref.EU_GDPR
+
+
+def _organisation_geo(rec: Recipient, day: dt.date, regime: str) -> dict[str, Any]:
+    """An international organisation is judged by its own decision, never its host state's."""
+    if not rec.international_organisation:
+        return {}
+    adequate = ref.adequacy(rec.international_organisation, day, regime=regime) is not None
+    return {"eea": False, "adequate": adequate, "region": "adequate" if adequate else "not_adequate"}
+
+
 def region_of(countries: Iterable[str], as_of: dt.date | str | None = None, *, certified: bool = False,
-              public_authority: bool = False) -> str:
-    """Worst region over a party's countries: not_adequate > adequate > eea; unknown if none."""
+              public_authority: bool = False, regime: str = ref.EU_GDPR) -> str:
+    """Worst region over a party's countries under the exporter's regime: not_adequate > adequate >
+    eea (no transfer); unknown if none."""
     day = _day(as_of)
-    found = {_country_region(c, day, certified, public_authority) for c in countries}
+    found = {_country_region(c, day, certified, public_authority, regime) for c in countries}
     for region in ("not_adequate", "adequate", "eea"):
         if region in found:
             return region
@@ -160,6 +180,8 @@ def build_graph(register: Register, as_of: dt.date | str | None = None) -> nx.Di
     Node attributes: kind (controller, data_subject, activity, system, recipient), label,
     role, countries, country, eea, adequate, region (as of the date), plus record fields.
     Flow edges (kind "flow") carry sorted lists data_categories, purposes and activities
+    and ``via`` (collection, system, disclosure, hosting, onward, or source: a party named as
+    the source of an activity's data, an edge *into* the activity, so flows go both ways)
     (from ``tables.categories_of``: an activity can limit what one recipient receives); a
     sub-processor receives what flows into its parent. Controller -> activity edges have
     kind "controls" and carry no data. Attribute lists may be shared: treat them as read-only.
@@ -177,11 +199,12 @@ def _build_graph(register: Register, day: dt.date) -> nx.DiGraph:
     for root in (n for n in hierarchy if hierarchy.in_degree(n) == 0):
         depth.update(nx.single_source_shortest_path_length(hierarchy, root))
     geo_cache: dict[tuple, dict[str, Any]] = {}
+    regime = graph.graph["regime"] = controller_regime(register, day)
 
     def geo(countries: list[str], *, certified: bool = False, public: bool = False) -> dict[str, Any]:
         key = (tuple(countries), certified, public)
         if key not in geo_cache:
-            region = region_of(countries, day, certified=certified, public_authority=public)
+            region = region_of(countries, day, certified=certified, public_authority=public, regime=regime)
             geo_cache[key] = {
                 "countries": countries, "country": countries[0] if countries else "",
                 "eea": bool(countries) and all(ref.is_eea(c, day) for c in countries),
@@ -210,6 +233,9 @@ def _build_graph(register: Register, day: dt.date) -> nx.DiGraph:
             edges.add(node_id("subject", subject.key), aid, cats, purposes, acts, "collection")
         for sid in act.systems:
             edges.add(aid, node_id("system", sid), cats, purposes, acts, "system")
+        for source in act.sources:
+            if source.party:  # data comes *into* the activity from a party (merchant of record, broker)
+                edges.add(node_id("recipient", source.party), aid, cats, purposes, acts, "source")
         for link in act.recipients:
             link_purposes = [link.purpose] if link.purpose else purposes
             cats_to = sorted({c.key for c in link.data_categories}) if link.data_categories else cats
@@ -227,9 +253,10 @@ def _build_graph(register: Register, day: dt.date) -> nx.DiGraph:
         countries = list(system.countries) or (party_countries.get(hosted, []) if hosted else org_countries)
         graph.add_node(node_id("system", system.id), kind="system", label=system.name,
                        role="hosted" if hosted else "internal", hosted_by=hosted or "", **geo(countries))
-        if hosted:
-            sid = node_id("system", system.id)
-            edges.add(sid, node_id("recipient", hosted), *edges.inbound(sid), "hosting")
+        sid = node_id("system", system.id)
+        inbound = edges.inbound(sid)
+        if hosted and inbound[2]:  # a host receives data only when some activity uses the system
+            edges.add(sid, node_id("recipient", hosted), *inbound, "hosting")
     # Sub-processors receive what flows into their parent: walk the chains parent first.
     for rid in nx.topological_sort(hierarchy):
         children = list(hierarchy.successors(rid))
@@ -243,8 +270,10 @@ def _build_graph(register: Register, day: dt.date) -> nx.DiGraph:
             "kind": "recipient", "label": rec.name, "role": rec.role.value, "parent": rec.parent or "",
             "category": rec.category or "", "depth": depth.get(rec.id, 0), "placeholder": rec.placeholder,
             "dpf_certified": rec.dpf_certified,
+            "international_organisation": rec.international_organisation or "",
             **geo(party_countries[rec.id], certified=_certified(rec),
-                  public=rec.role is RecipientRole.public_authority)})
+                  public=rec.role is RecipientRole.public_authority),
+            **_organisation_geo(rec, day, regime)})
         for rec in register.recipients)
     graph.add_edges_from(edges.edges())
     return graph

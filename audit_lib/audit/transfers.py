@@ -1,59 +1,65 @@
 """Chapter V: transfers out of the EEA (Art 44-49, Art 30(1)(e), Art 30(2)(c)).
 
-The classification itself comes from :func:`audit_lib.flows.classify_transfers`
+The classification itself comes from :func:`audit_lib.analysis.transfers.classify_transfers`
 (adequacy is computed from the dated reference data, never typed); these rules
-turn its statuses, and the declared Art 49 derogations, into findings.
+turn its statuses, and the declared Art 49 derogations, into findings. A finding is
+reported on the record holding the declarations (``Transfer.party``): the importer for
+outbound and onward flows, the source party (the exporter) when the controller imports.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
+from audit_lib.analysis.graph import controller_regime
+from audit_lib.analysis.transfers import Direction, Mechanism, Transfer, TransferStatus
 from audit_lib.audit.core import AuditContext, Hit, listing, rule
 from audit_lib.model import Derogation, MechanismType, RecipientRole
+from audit_lib.reference.transfers import adequacy, restricted
 
-NO_MECHANISM = "no lawful mechanism"
-TO_VERIFY = "safeguard to verify"
+NO_MECHANISM = TransferStatus.no_mechanism
+TO_VERIFY = TransferStatus.to_verify
 
 
-def _us_without_dpf(ctx: AuditContext, t: Any) -> bool:
+def _us_without_dpf(ctx: AuditContext, t: Transfer) -> bool:
     """A US importer leaning on the EU-US adequacy decision without a recorded DPF certification."""
     recipient = ctx.recipients.get(t.importer)
-    return (t.country == "US" and recipient is not None and recipient.dpf_certified is not True
-            and t.mechanism in ("adequacy", "dpf", "none") and t.status != "compliant")
+    return (t.country == "US" and t.direction is not Direction.inbound and recipient is not None
+            and recipient.dpf_certified is not True
+            and t.mechanism in (Mechanism.adequacy, Mechanism.dpf, Mechanism.none)
+            and t.status is not TransferStatus.compliant)
 
 
-def _systematic(ctx: AuditContext, t: Any) -> bool:
+def _systematic(ctx: AuditContext, t: Transfer) -> bool:
     """A derogation to a processor or sub-processor that an activity in force feeds."""
     recipient = ctx.recipients.get(t.importer)
-    return (t.mechanism == "derogation" and recipient is not None
+    return (t.mechanism is Mechanism.derogation and recipient is not None
             and recipient.role in (RecipientRole.processor, RecipientRole.sub_processor)
             and bool(ctx.in_force_users(t.importer)))
 
 
-def claimed_by(ctx: AuditContext, t: Any) -> str | None:
+def claimed_by(ctx: AuditContext, t: Transfer) -> str | None:
     """The one rule code that reports a transfer (so no transfer is reported twice), or None.
 
     A transfer with no country recorded is left to ROPA-A008 / ROPA-H003 (record the country
     first); an undocumented second-subparagraph derogation to ROPA-T005.
     """
-    if t.country is None or t.status == "compliant":
+    if t.country is None or t.status is TransferStatus.compliant:
         return None
-    if "derogation_undocumented" in (getattr(t, "flags", None) or ()):
+    if "derogation_undocumented" in t.flags:
         return "ROPA-T005"
     if _us_without_dpf(ctx, t):
         return "ROPA-T002"
     if _systematic(ctx, t):
         return "ROPA-T004"
-    if t.status == NO_MECHANISM:
+    if t.status is NO_MECHANISM:
         return "ROPA-T001"
-    if t.status == TO_VERIFY:
+    if t.status is TO_VERIFY:
         return "ROPA-T003"
     return None
 
 
-def _claimed(ctx: AuditContext, code: str) -> Iterator[Any]:
+def _claimed(ctx: AuditContext, code: str) -> Iterator[Transfer]:
     seen: set[tuple] = set()
     for t in ctx.transfers:
         key = (t.exporter, t.importer, t.country)
@@ -62,15 +68,18 @@ def _claimed(ctx: AuditContext, code: str) -> Iterator[Any]:
             yield t
 
 
-def _what(t: Any) -> str:
+def _what(t: Transfer) -> str:
     cats = listing(t.data_categories, 8) or "personal data"
-    via = f" onward from {t.exporter}" if t.onward else ""
     acts = f" for {listing(t.activities)}" if t.activities else ""
+    if t.direction is Direction.inbound:
+        return (f"the controller {t.importer_name} ({t.country}) imports {cats} from {t.exporter_name} "
+                f"under the {t.regime}{acts}")
+    via = f" onward from {t.exporter}" if t.onward else ""
     return f"{t.importer_name} ({t.country}) receives {cats}{via}{acts}"
 
 
-def _note(t: Any) -> str:
-    return f" ({t.note})" if getattr(t, "note", "") else ""
+def _note(t: Transfer) -> str:
+    return f" ({t.note})" if t.note else ""
 
 
 @rule("ROPA-T001", "high", "Art 44, 46", "Transfer outside the EEA with no lawful mechanism",
@@ -81,8 +90,8 @@ def no_mechanism(ctx: AuditContext) -> Iterator[Hit]:
     """A transfer (direct or onward through a sub-processor) to a country outside the EEA
     without adequacy, Art 46 safeguard or Art 49 derogation."""
     for t in _claimed(ctx, "ROPA-T001"):
-        yield Hit(t.importer, "transfer_mechanisms", f"{_what(t)} with no lawful transfer "
-                      f"mechanism{_note(t)}")
+        yield Hit(t.party, "transfer_mechanisms", f"{_what(t)} with no lawful transfer "
+                  f"mechanism{_note(t)}")
 
 
 @rule("ROPA-T002", "high", "Art 45 (Decision (EU) 2023/1795)",
@@ -108,8 +117,8 @@ def to_verify(ctx: AuditContext) -> Iterator[Hit]:
     (for instance an SCC module that does not fit the roles, or a declaration that contradicts
     the reference data)."""
     for t in _claimed(ctx, "ROPA-T003"):
-        yield Hit(t.importer, "transfer_mechanisms", f"{_what(t)} under {t.mechanism} "
-                      f"({t.article}): safeguard to verify{_note(t)}")
+        yield Hit(t.party, "transfer_mechanisms", f"{_what(t)} under {t.mechanism} "
+                  f"({t.article}): safeguard to verify{_note(t)}")
 
 
 @rule("ROPA-T004", "high", "Art 49(1)", "Art 49 derogation used for a regular, systematic transfer",
@@ -154,15 +163,15 @@ def second_subparagraph(ctx: AuditContext) -> Iterator[Hit]:
 def processor_record_transfers(ctx: AuditContext) -> Iterator[Hit]:
     """A processor activity (Art 30(2) record) transfers to a country outside the EEA with no
     adequacy decision and no declared transfer mechanism covering it."""
-    from audit_lib.reference.transfers import adequacy
-
+    regime = controller_regime(ctx.register, ctx.as_of)
     for p in ctx.register.processor_activities:
         covered = {c for m in p.transfer_mechanisms for c in m.countries}
         blanket = any(not m.countries for m in p.transfer_mechanisms)
         for i, code in enumerate(p.transfer_countries):
-            if ctx.is_eea(code) or code in covered or blanket:
+            if not restricted(code, ctx.as_of, regime) or code in covered or blanket:
                 continue
-            if code != "US" and adequacy(code, as_of=ctx.as_of) is not None:
+            # a decision limited to certified organisations (US) never counts: certification is unknown
+            if adequacy(code, ctx.as_of, regime=regime) is not None:
                 continue
             yield Hit(p.id, f"transfer_countries[{i}]", f"{p.name}: transfer to {code} with no "
                       "adequacy decision and no transfer mechanism recorded")

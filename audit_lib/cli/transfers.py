@@ -1,4 +1,4 @@
-"""``ropa transfers PATH``: list every transfer of personal data outside the EEA (Chapter V)."""
+"""``ropa transfers PATH``: list every restricted transfer of personal data (Chapter V), both ways."""
 
 from __future__ import annotations
 
@@ -6,21 +6,24 @@ import argparse
 import datetime as dt
 import sys
 
-from audit_lib.analysis.transfers import classify_transfers, transfers_table
+from audit_lib.analysis.transfers import TransferStatus, classify_transfers, transfers_table
 from audit_lib.cli.common import TABLE_FORMATS, add_as_of, add_path, iso_date, load_or_exit, print_json
 from audit_lib.reference.transfers import AS_OF
 
-TABLE_COLUMNS = ["exporter", "importer", "country", "mechanism", "article", "status"]
+TABLE_COLUMNS = ["direction", "exporter", "importer", "country", "mechanism", "article", "status"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "transfers",
         help="list transfers of personal data outside the EEA and their legal ground",
-        description="Classify every flow of personal data to a party outside the EEA (including onward "
-        "transfers from a processor to its sub-processor) as of a date: adequacy decision (Art 45), "
-        "declared safeguard (Art 46), derogation (Art 49) or none. Status is 'compliant', 'safeguard to "
-        "verify' or 'no lawful mechanism'.",
+        description="Classify every flow of personal data from an exporter subject to the GDPR (or the "
+        "UK GDPR, or the Swiss FADP, by where it is established) to an importer in a third country or an "
+        "international organisation, as of a date: outbound from the controller, onward from a processor "
+        "to its sub-processor, and inbound from a party named as a source (a merchant of record) when the "
+        "controller itself is the importer. Ground: adequacy decision (Art 45), declared safeguard "
+        "(Art 46), derogation (Art 49) or none. Status is 'compliant', 'safeguard to verify' or 'no "
+        "lawful mechanism'.",
     )
     add_path(p)
     add_as_of(p, "judge by the law in force on this date (YYYY-MM-DD; default: today)")
@@ -38,13 +41,13 @@ def _table(transfers, day: dt.date) -> str:
         return f"No transfers of personal data outside the EEA (as of {day.isoformat()})."
     frame = transfers_table(None, transfers=transfers)
     frame["country"] = frame["country"].fillna("?")
-    shown = frame[TABLE_COLUMNS].copy()
+    columns = TABLE_COLUMNS + (["regime"] if set(frame["regime"]) != {"EU GDPR"} else [])
+    shown = frame[columns].copy()
     shown.insert(0, "#", range(1, len(shown) + 1))
     lines = [shown.to_string(index=False), "", "Notes:"]
     lines += [f"{i}. {t.note}" + (f" [{', '.join(t.flags)}]" if t.flags else "")
               for i, t in enumerate(transfers, 1) if t.note or t.flags]
-    counts = {s: sum(t.status == s for t in transfers)
-              for s in ("compliant", "safeguard to verify", "no lawful mechanism")}
+    counts = {s.value: sum(t.status is s for t in transfers) for s in TransferStatus}
     lines += ["", f"{len(transfers)} transfers as of {day.isoformat()}: "
               + ", ".join(f"{n} {s}" for s, n in counts.items())]
     return "\n".join(lines)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from audit_lib.analysis.transfers import Transfer
 from audit_lib.export.context import ExportContext
 from audit_lib.export.sheet import Mark
 from audit_lib.export.text import (
@@ -128,14 +129,19 @@ def recipient_line(ctx: ExportContext, activity: ProcessingActivity, link: Any) 
     return text + tail
 
 
-def transfer_line(t: Any) -> str:
-    country = getattr(t, "country", None)
-    where = country_text(country) if country else "country not recorded"
-    via = f" (onward, from {getattr(t, 'exporter_name', t.exporter)})" if t.onward else ""
+def transfer_line(t: Transfer) -> str:
+    """One transfer for an Art 30(1)(e) cell: where, who, which way, on what ground."""
+    if t.importer_kind == "international_organisation":
+        where = t.country_name
+    else:
+        where = country_text(t.country) if t.country else "country not recorded"
+    via = f" (onward, from {t.exporter_name})" if t.onward else ""
+    if t.controller_is_importer:
+        via = f" (inbound: {t.exporter_name} [{t.exporter}] exports, the controller imports)"
+    regime = f" [{t.regime}]" if t.regime != "EU GDPR" else ""
     text = (f"{where} \u2192 {t.importer_name} [{t.importer}]{via}: "
-            f"{t.mechanism}, {t.article} \u2014 {t.status}")
-    decision = getattr(t, "decision", None)
-    return text + (f" ({decision})" if decision else "")
+            f"{t.mechanism}, {t.article} \u2014 {t.status}{regime}")
+    return text + (f" ({t.decision})" if t.decision else "")
 
 
 def transfers_cell(ctx: ExportContext, activity: ProcessingActivity) -> Any:

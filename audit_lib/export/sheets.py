@@ -134,23 +134,26 @@ def _transfer_rows(ctx: ExportContext) -> Iterator[list[Any]]:
                     "info")] + [None] * 13
         return
     for t in ctx.transfers:
-        country = getattr(t, "country", None)
+        if t.importer_kind == "international_organisation":
+            where = f"{t.country_name} (international organisation)"
+        else:
+            where = country_text(t.country) if t.country else missing("country")
         yield [
-            f"{getattr(t, 'exporter_name', t.exporter)} [{t.exporter}]",
+            f"{t.exporter_name} [{t.exporter}]",
             f"{t.importer_name} [{t.importer}]",
-            words(getattr(t, "importer_role", "") or "") or None,
-            country_text(country) if country else missing("country"),
+            words(t.importer_role) or None,
+            where,
             "\n".join(t.data_categories) or None,
             "\n".join(t.activities) or None,
             t.mechanism,
             t.article,
-            getattr(t, "decision", None),
+            t.decision,
             Mark(t.status, "missing") if t.status == "no lawful mechanism" else (
                 Mark(t.status, "warning") if t.status != "compliant" else t.status),
             yes_no(t.onward),
-            ", ".join(getattr(t, "flags", []) or []) or None,
+            ", ".join(t.flags) or None,
             t.note or None,
-            getattr(t, "as_of", None) or (ctx.as_of.isoformat() if ctx.as_of else None),
+            t.as_of or (ctx.as_of.isoformat() if ctx.as_of else None),
         ]
 
 

@@ -18,7 +18,6 @@ from audit_lib.model import (
     DataSource,
     Dpia,
     LegalBasis,
-    MechanismType,
     Purpose,
     Retention,
     Sourced,
@@ -28,28 +27,10 @@ from audit_lib.model import (
 )
 from audit_lib.reference.countries import country_name
 from audit_lib.reference.taxonomy import is_criminal_data, is_special_category, label
+from audit_lib.reference.transfers import safeguard
 
 NOT_RECORDED = "Not recorded"
 ASSUMED = "Assumption to confirm"
-
-MECHANISM_ARTICLES = {
-    MechanismType.scc: "Art 46(2)(c), Decision (EU) 2021/914",
-    MechanismType.bcr: "Art 46(2)(b), Art 47",
-    MechanismType.dpf: "Art 45, Decision (EU) 2023/1795",
-    MechanismType.code_of_conduct: "Art 46(2)(e)",
-    MechanismType.certification: "Art 46(2)(f)",
-    MechanismType.ad_hoc_clauses: "Art 46(3)(a)",
-    MechanismType.derogation: "Art 49(1)",
-}
-MECHANISM_NAMES = {
-    MechanismType.scc: "Standard contractual clauses",
-    MechanismType.bcr: "Binding corporate rules",
-    MechanismType.dpf: "EU-US Data Privacy Framework certification",
-    MechanismType.code_of_conduct: "Approved code of conduct",
-    MechanismType.certification: "Approved certification",
-    MechanismType.ad_hoc_clauses: "Ad hoc contractual clauses",
-    MechanismType.derogation: "Derogation",
-}
 
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 
@@ -170,14 +151,18 @@ def authorisation_text(auth: SubProcessorAuthorisation | None) -> str | None:
 
 def mechanism_text(m: TransferMechanism) -> str:
     """One declared transfer tool with its article, reference and documentation."""
-    head = MECHANISM_NAMES[m.type]
+    info = safeguard(m.type.value)  # name and article from the reference data (safeguards.yaml)
+    head = info.name[:1].upper() + info.name[1:]
     if m.scc_module:
         head += f" module {m.scc_module}"
     if m.derogation:
         head += f" {m.derogation.article} ({words(m.derogation.name)})"
-    head += f" [{m.type.value}; {MECHANISM_ARTICLES[m.type]}]"
+    decision = f", Decision {m.instrument or '(EU) 2021/914'}" if m.type.value == "scc" else ""
+    article = info.article + decision
+    head += f" [{m.type.value}; {article}]"
     details = [
         field_line("countries", countries_text(m.countries)) if m.countries else None,
+        field_line("instrument", m.instrument) if m.instrument else None,
         field_line("reference", m.reference),
         field_line("date", m.date),
         field_line("documentation (Art 49(6))", m.documentation),

@@ -90,6 +90,31 @@ class MechanismType(str, Enum):
     certification = "certification"  # Art 46(2)(f)
     ad_hoc_clauses = "ad_hoc_clauses"  # Art 46(3)(a)
     derogation = "derogation"  # Art 49(1)
+    idta = "idta"  # UK GDPR Art 46(2)(d): ICO International Data Transfer Agreement (from 21 Mar 2022)
+    uk_addendum = "uk_addendum"  # UK GDPR Art 46(2)(d): ICO Addendum to the EU SCCs (from 21 Mar 2022)
+
+
+class Regime(str, Enum):
+    """The transfer rules an exporter is subject to, decided by where it is established."""
+
+    eu_gdpr = "EU GDPR"
+    uk_gdpr = "UK GDPR"
+    swiss_fadp = "Swiss FADP"
+
+
+class Sector(str, Enum):
+    """Sector of a party, where an adequacy decision's scope depends on it (Art 45(1) 'specified
+    sectors'): Canada covers PIPEDA (commercial activity), the DPF only FTC/DoT-regulated bodies."""
+
+    commercial = "commercial"
+    non_profit = "non_profit"
+    academic = "academic"
+    public_authority = "public_authority"
+    banking_insurance = "banking_insurance"
+    telecom_carrier = "telecom_carrier"
+    religious = "religious"
+    political_party = "political_party"
+    credit_information = "credit_information"
 
 
 class Derogation(str, Enum):
@@ -476,6 +501,16 @@ class Organisation(Sourced):
     policy_source: PolicySource | None = Field(
         default=None, description="The published privacy policy this register was built from."
     )
+    transfer_regime: Regime | None = Field(
+        default=None,
+        description="The transfer rules the controller exports under (EU GDPR, UK GDPR, Swiss FADP); "
+        "default: decided by its country (GB from 2021: UK GDPR, CH: Swiss FADP, otherwise EU GDPR).",
+    )
+    sector: Sector | None = Field(
+        default=None,
+        description="Sector of the controller, for adequacy decisions limited to sectors when the "
+        "controller is itself an importer (e.g. Canada: PIPEDA, commercial activity only).",
+    )
 
 
 # --------------------------------------------------------------------------
@@ -541,7 +576,12 @@ class TransferMechanism(Sourced):
         default=None, description="Reference of the clauses, rules or certificate, enough to find them."
     )
     date: dt.date | None = Field(
-        default=None, description="Date the mechanism was signed, approved or certified."
+        default=None, description="Date the mechanism was concluded (signed), approved or certified."
+    )
+    instrument: str | None = Field(
+        default=None,
+        description="Decision or instrument the clauses follow, e.g. '2010/87/EU', '(EU) 2021/914', "
+        "'IDTA'; default: decided by the date concluded (old SCC before 27 Jun 2021).",
     )
     documentation: str | None = Field(
         default=None,
@@ -619,6 +659,23 @@ class Recipient(Sourced):
         default=False, description="True when the policy names only a category of party."
     )
     privacy_policy_url: str | None = Field(default=None, description="The recipient's own privacy policy.")
+    established: CountryCode | None = Field(
+        default=None,
+        description="Country of the establishment that sends data when this party exports (a source "
+        "such as a merchant of record, or a processor's onward transfer); decides its transfer regime. "
+        "Default: its first EEA country, else its first country.",
+    )
+    international_organisation: str | None = Field(
+        default=None,
+        description="When the party is an international organisation (Art 4(26)): its reference key "
+        "(e.g. EPO). Its own adequacy status applies, never that of the host country in 'countries'.",
+    )
+    sector: Sector | None = Field(
+        default=None,
+        description="Sector of the party, where an adequacy decision's scope depends on it (Canada: "
+        "PIPEDA commercial activity; Japan: private sector, academia from 2023; US DPF: FTC/DoT-regulated "
+        "organisations only). A public_authority role implies public_authority.",
+    )
     disclosure_basis: str | None = Field(
         default=None, description="For a public authority: the Union or member-state law, or the "
         "international agreement (Art 48, e.g. a mutual legal assistance treaty), under which data is "

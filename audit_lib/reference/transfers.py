@@ -1,5 +1,7 @@
-"""Dated reference data for Chapter V transfers: EEA membership, adequacy decisions (Art 45),
-appropriate safeguards and SCC modules (Art 46), derogations (Art 49).
+"""Dated reference data for Chapter V transfers: EEA membership and EU territory, adequacy
+decisions (Art 45) with their sector scope, appropriate safeguards, SCC modules and instrument
+lifetimes (Art 46), derogations (Art 49), and the same for the UK GDPR and the Swiss FADP
+(regimes.yaml), international organisations (organisations.yaml).
 
 The data lives in the YAML files beside this module; each entry cites its source and
 every accessor takes an ``as_of`` date, so a register of 2019 is judged by the law of 2019
@@ -23,6 +25,7 @@ GDPR_APPLIES = dt.date(2018, 5, 25)
 """Date the GDPR applies from (Art 99(2)); before it, Directive 95/46/EC Art 25-26."""
 
 SCC_2021_APPLIES = dt.date(2021, 6, 27)
+"""Decision (EU) 2021/914 applies from 27 Jun 2021 (Art 4, twentieth day after publication)."""
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -47,6 +50,7 @@ class EeaStatus:
     status: str  # member, transition, bridge
     source: str
     note: str = ""
+    state: str | None = None  # for an EU territory with its own code: the member state it belongs to
 
     def covers(self, day: dt.date) -> bool:
         return self.since <= day and (self.until is None or day <= self.until)
@@ -65,14 +69,32 @@ class AdequacyDecision:
     scope: str  # all, private_sector, certified
     source: str
     note: str = ""
+    regime: str = "EU GDPR"
+    kind: str = "country"  # or international_organisation
+    covers_sectors: tuple[str, ...] = ()
+    excludes_sectors: tuple[tuple[str, dt.date | None], ...] = ()
+    scope_note: str = ""
+    article_text: str = ""
+    verify: bool = False
 
     def covers(self, day: dt.date) -> bool:
         return self.since <= day and (self.until is None or day <= self.until)
 
     @property
     def article(self) -> str:
-        """Art 45(3) for GDPR decisions; Art 45(9) keeps Directive 95/46/EC decisions in force."""
-        return "Art 45(3)" if self.adopted >= dt.date(2016, 5, 24) else "Art 45(9)"
+        """Art 45(9) keeps decisions adopted under Directive 95/46/EC (before the GDPR applied on
+        25 May 2018) in force; Art 45(3) for those adopted since. Other regimes: their own text."""
+        if self.article_text:
+            return self.article_text
+        return "Art 45(3)" if self.adopted >= GDPR_APPLIES else "Art 45(9)"
+
+    def sector_excluded(self, sector: str | None, day: dt.date) -> bool:
+        """True when the decision does not cover an importer of ``sector`` on the day."""
+        if sector is None:
+            return False
+        if self.covers_sectors and sector not in self.covers_sectors:
+            return True
+        return any(s == sector and (until is None or day <= until) for s, until in self.excludes_sectors)
 
     @property
     def is_dpf(self) -> bool:
@@ -119,27 +141,67 @@ class DerogationInfo:
 
 @lru_cache(maxsize=1)
 def _eea() -> tuple[EeaStatus, ...]:
+    """Member states and EEA EFTA states, then EU territories with their own ISO code."""
     data = _read("eea.yaml")
-    sources = data["sources"]
+    sources = {**data["sources"], **data.get("territory_sources", {})}
     return tuple(
         EeaStatus(
             code=str(m["code"]), name=m["name"], since=_day(m["since"]), until=_day(m.get("until")),
-            status=m["status"], source=sources[m["source"]], note=m.get("note", ""),
+            status=m["status"], source=sources[m["source"]], note=m.get("note", ""), state=m.get("state"),
         )
-        for m in data["members"]
+        for m in [*data["members"], *data.get("territories", [])]
+    )
+
+
+@lru_cache(maxsize=1)
+def _follows() -> dict[str, tuple[tuple[str, dt.date], ...]]:
+    """Territories that follow another country's status from a date (Gibraltar follows the UK)."""
+    out: dict[str, list[tuple[str, dt.date]]] = {}
+    for f in _read("eea.yaml").get("follows", []):
+        out.setdefault(str(f["code"]), []).append((str(f["follows"]), _day(f["since"])))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def follows(code: str, as_of: dt.date | str | None = None) -> str:
+    """The code whose transfer status ``code`` takes on the date (GI -> GB from 2021), else itself."""
+    day = as_date(as_of)
+    for target, since in _follows().get(code.upper(), ()):
+        if day >= since:
+            return target
+    return code.upper()
+
+
+def _text(value: Any) -> str:
+    return " ".join(str(value or "").split())
+
+
+def _excludes(items: list[Any] | None) -> tuple[tuple[str, dt.date | None], ...]:
+    out = []
+    for item in items or ():
+        if isinstance(item, dict):
+            out.append((str(item["sector"]), _day(item.get("until"))))
+        else:
+            out.append((str(item), None))
+    return tuple(out)
+
+
+def _decision(d: dict[str, Any], regime: str = "EU GDPR", articles: dict[str, str] | None = None
+              ) -> AdequacyDecision:
+    adopted = _day(d.get("adopted", d.get("since")))
+    return AdequacyDecision(
+        code=str(d["code"]), name=d["name"], decision=str(d["decision"]), adopted=adopted,
+        since=_day(d.get("since", adopted)), until=_day(d.get("until")), scope=d["scope"],
+        source=d["source"], note=_text(d.get("note")), regime=regime, kind=d.get("kind", "country"),
+        covers_sectors=tuple(d.get("covers_sectors", ())),
+        excludes_sectors=_excludes(d.get("excludes_sectors")),
+        scope_note=_text(d.get("scope_note")),
+        article_text=(articles or {}).get(d.get("article", ""), ""), verify=bool(d.get("verify", False)),
     )
 
 
 @lru_cache(maxsize=1)
 def _adequacy() -> tuple[AdequacyDecision, ...]:
-    return tuple(
-        AdequacyDecision(
-            code=str(d["code"]), name=d["name"], decision=d["decision"], adopted=_day(d["adopted"]),
-            since=_day(d.get("since", d["adopted"])), until=_day(d.get("until")), scope=d["scope"],
-            source=d["source"], note=" ".join(str(d.get("note", "")).split()),
-        )
-        for d in _read("adequacy.yaml")["decisions"]
-    )
+    return tuple(_decision(d) for d in _read("adequacy.yaml")["decisions"])
 
 
 @lru_cache(maxsize=1)
@@ -161,7 +223,8 @@ def _derogations() -> dict[str, DerogationInfo]:
 
 def _as_of_dates() -> list[dt.date]:
     return [_day(_read(name)["as_of"]) for name in
-            ("eea.yaml", "adequacy.yaml", "safeguards.yaml", "derogations.yaml")]
+            ("eea.yaml", "adequacy.yaml", "safeguards.yaml", "derogations.yaml", "regimes.yaml",
+             "organisations.yaml")]
 
 
 AS_OF: dt.date = min(_as_of_dates())
@@ -196,6 +259,9 @@ def _free_flow(code: str, day: dt.date) -> EeaStatus | None:
     for status in _eea_index().get(code, ()):
         if status.covers(day):
             return status
+    target = follows(code, day)
+    if target != code:
+        return _free_flow(target, day)
     return None
 
 
@@ -223,9 +289,10 @@ def is_eea(code: str | None, as_of: dt.date | str | None = None) -> bool:
 
 
 def eea_countries(as_of: dt.date | str | None = None) -> list[str]:
-    """Sorted codes of the EU/EEA states on the date."""
+    """Sorted codes of the EU/EEA states on the date (not their territories with own codes)."""
     day = as_date(as_of)
-    return sorted({s.code for s in _eea() if s.covers(day) and s.status in {"member", "transition"}})
+    return sorted({s.code for s in _eea() if s.covers(day) and s.status in {"member", "transition"}
+                   and s.state is None})
 
 
 def adequacy_decisions(as_of: dt.date | str | None = None) -> list[AdequacyDecision]:
@@ -237,28 +304,187 @@ def adequacy_decisions(as_of: dt.date | str | None = None) -> list[AdequacyDecis
 
 
 def adequacy(code: str | None, as_of: dt.date | str | None = None, dpf_certified: bool | None = None,
-             *, public_authority: bool = False) -> AdequacyDecision | None:
-    """The adequacy decision (Art 45) covering a transfer to ``code`` on the date, or None.
+             *, public_authority: bool = False, sector: str | None = None,
+             regime: str = "EU GDPR") -> AdequacyDecision | None:
+    """The adequacy decision covering a transfer to ``code`` on the date under ``regime``, or None.
 
-    A decision limited to certified organisations (US) applies only when ``dpf_certified``
-    is True; one limited to the private sector (Canada, Japan) not to a public authority.
-    When several apply (UK renewal), the most recent one is returned.
+    EU GDPR: Art 45 decisions (adequacy.yaml); UK GDPR and Swiss FADP: their own lists
+    (regimes.yaml). A decision limited to certified organisations (US) applies only when
+    ``dpf_certified`` is True; one limited in sector (Canada: PIPEDA commercial activity;
+    Japan: not public authorities; DPF: FTC/DoT-regulated only) not to an importer of an
+    excluded sector (``public_authority`` is the sector public_authority). A territory that
+    follows another (Gibraltar from 2021) takes its decisions. When several apply (UK
+    renewal), the most recent one is returned.
     """
     if not code:
         return None
     day = as_date(as_of)
+    if public_authority and sector is None:
+        sector = "public_authority"
     found = [
-        d for d in _adequacy_index().get(code.upper(), ())
+        d for d in _decisions_for(code.upper(), day, regime)
         if d.covers(day)
         and not (d.scope == "certified" and dpf_certified is not True)
-        and not (d.scope == "private_sector" and public_authority)
+        and not d.sector_excluded(sector, day)
     ]
     return max(found, key=lambda d: d.adopted) if found else None
 
 
-def adequacy_history(code: str) -> list[AdequacyDecision]:
-    """Every decision ever recorded for ``code``, oldest first (in force or not)."""
-    return sorted(_adequacy_index().get(code.upper(), ()), key=lambda d: d.adopted)
+def _decisions_for(code: str, day: dt.date, regime: str) -> tuple[AdequacyDecision, ...]:
+    if regime == "EU GDPR":
+        own = _adequacy_index().get(code, ())
+        target = follows(code, day)
+        return own if own or target == code else _adequacy_index().get(target, ())
+    index = _regime_adequacy(regime)
+    found = index.get(code, ())
+    if not found and is_eea(code, day):
+        found = index.get("EEA", ())
+    if not found:
+        target = follows(code, day)
+        found = index.get(target, ()) if target != code else ()
+    return found
+
+
+def adequacy_history(code: str, regime: str = "EU GDPR") -> list[AdequacyDecision]:
+    """Every decision ever recorded for ``code`` under ``regime``, oldest first (in force or not)."""
+    index = _adequacy_index() if regime == "EU GDPR" else _regime_adequacy(regime)
+    return sorted(index.get(code.upper(), ()), key=lambda d: d.adopted)
+
+
+def adequacy_scope(code: str, as_of: dt.date | str | None = None, *, regime: str = "EU GDPR",
+                   certified: bool = True) -> AdequacyDecision | None:
+    """The decision in force for ``code`` ignoring the importer's sector (to explain a scope gap)."""
+    day = as_date(as_of)
+    found = [d for d in _decisions_for(code.upper(), day, regime) if d.covers(day)
+             and not (d.scope == "certified" and not certified)]
+    return max(found, key=lambda d: d.adopted) if found else None
+
+
+# --------------------------------------------------------------------------
+# Regimes (EU GDPR, UK GDPR, Swiss FADP) and international organisations
+# --------------------------------------------------------------------------
+
+EU_GDPR = "EU GDPR"
+UK_GDPR = "UK GDPR"
+SWISS_FADP = "Swiss FADP"
+
+
+@lru_cache(maxsize=1)
+def _regimes() -> dict[str, Any]:
+    return _read("regimes.yaml")["regimes"]
+
+
+@lru_cache(maxsize=4)
+def _regime_adequacy(regime: str) -> dict[str, tuple[AdequacyDecision, ...]]:
+    data = _regimes()[regime]
+    index: dict[str, list[AdequacyDecision]] = {}
+    for d in data["adequacy"]:
+        index.setdefault(str(d["code"]), []).append(_decision(d, regime, data["articles"]))
+    return {k: tuple(v) for k, v in index.items()}
+
+
+def regime_of(country: str | None, as_of: dt.date | str | None = None) -> str | None:
+    """The transfer regime of an exporter established in ``country`` on the date: 'UK GDPR' for
+    GB from 1 Jan 2021, 'Swiss FADP' for CH, 'EU GDPR' in the EEA (and EU territories), else None."""
+    if not country:
+        return None
+    day = as_date(as_of)
+    code = country.upper()
+    for name, data in _regimes().items():
+        if code in data["established_in"] and day >= _day(data["applies_from"]):
+            return name
+    return EU_GDPR if is_eea(code, day) else None
+
+
+def restricted(dest: str | None, as_of: dt.date | str | None = None, regime: str = EU_GDPR, *,
+               organisation: bool = False) -> bool:
+    """Whether sending data to ``dest`` is a restricted transfer under the regime on the date.
+
+    An international organisation is always a destination of its own; an unknown destination
+    (None) counts as one. EU GDPR: outside the EEA (EU territory by law, the UK transition and
+    TCA bridge); UK GDPR: outside the UK; Swiss FADP: outside Switzerland.
+    """
+    if organisation or dest is None:
+        return True
+    day = as_date(as_of)
+    if regime == EU_GDPR:
+        return free_flow(dest, day) is None
+    home = _regimes()[regime]["established_in"]
+    return dest.upper() not in home and follows(dest, day) not in home
+
+
+def follows_note(code: str, as_of: dt.date | str | None = None) -> str:
+    """The reference note when ``code`` takes another country's status on the date, else ''."""
+    day = as_date(as_of)
+    for since, note in _follow_notes().get(code.upper(), ()):
+        if day >= since:
+            return note
+    return ""
+
+
+@lru_cache(maxsize=1)
+def _follow_notes() -> dict[str, tuple[tuple[dt.date, str], ...]]:
+    out: dict[str, list[tuple[dt.date, str]]] = {}
+    for f in _read("eea.yaml").get("follows", []):
+        out.setdefault(str(f["code"]), []).append((_day(f["since"]), _text(f.get("note"))))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def regime_article(regime: str, key: str) -> str | None:
+    """The article a mechanism key rests on under a UK or Swiss regime (None for the EU GDPR)."""
+    if regime == EU_GDPR:
+        return None
+    return _regimes()[regime]["articles"].get(key)
+
+
+def regime_instrument(regime: str, key: str) -> dict[str, Any]:
+    """Lifetime data of an instrument (scc_old, scc_2021, idta, uk_addendum) under a regime."""
+    if regime == EU_GDPR:
+        data = _safeguards()["scc"]
+        if key == "scc_old":
+            prev = data["previous"][0]
+            return {"concluded_until": _day(prev["concluded_before"]) - dt.timedelta(days=1),
+                    "until": _day(prev["until"]), "source": data["source"]}
+        if key == "scc_2021":
+            return {"since": _day(data["since"]), "source": data["source"]}
+        return {}
+    raw = dict(_regimes()[regime].get("instruments", {}).get(key, {}))
+    return {k: (_day(v) if k in {"since", "until", "concluded_until"} else v) for k, v in raw.items()}
+
+
+def regime_source(regime: str) -> str:
+    """Where the regime's transfer rules are published."""
+    if regime == EU_GDPR:
+        return "https://eur-lex.europa.eu/eli/reg/2016/679/oj"
+    return _regimes()[regime]["source"]
+
+
+@dataclass(frozen=True)
+class InternationalOrganisation:
+    """An international organisation (Art 4(26)): an importer in its own right."""
+
+    key: str
+    name: str
+    seat: str | None
+    source: str
+    note: str = ""
+
+
+@lru_cache(maxsize=1)
+def _organisations() -> dict[str, InternationalOrganisation]:
+    return {str(o["key"]): InternationalOrganisation(str(o["key"]), o["name"], o.get("seat"), o["source"],
+                                                     _text(o.get("note")))
+            for o in _read("organisations.yaml")["organisations"]}
+
+
+def international_organisation(key: str) -> InternationalOrganisation | None:
+    """A known international organisation by key (EPO, UN, ...), or None."""
+    return _organisations().get(key.upper()) or _organisations().get(key)
+
+
+def mechanism_name(key: str) -> str:
+    """The name of a mechanism key (scc, bcr, idta, adequacy, dpf, derogation, none, ...)."""
+    return _safeguards()["mechanisms"][key]["name"]
 
 
 def scc_modules() -> list[SccModule]:
