@@ -51,9 +51,15 @@ def relies_on_consent(activity: ProcessingActivity) -> bool:
 
 
 def invalid_consent(ctx: AuditContext, activity: ProcessingActivity) -> bool:
-    """True when an activity relies on 'consent' collected in a way that gives none (ROPA-C002)."""
+    """True when an activity relies on 'consent' collected in a way that gives none (ROPA-C002).
+
+    An activity with no valid basis recorded relies on whatever consent the organisation collects
+    (its own ``consent`` or the site-wide one): when that is continued use or browser settings,
+    it too relies on 'consent' that is not consent.
+    """
     consent = consent_of(ctx, activity)
-    return relies_on_consent(activity) and consent is not None and consent.mechanism in NOT_CONSENT
+    relies = relies_on_consent(activity) or not activity.legal_basis
+    return relies and consent is not None and consent.mechanism in NOT_CONSENT
 
 
 def electronic_marketing(activity: ProcessingActivity) -> bool:
