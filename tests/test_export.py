@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 import zipfile
@@ -123,9 +124,9 @@ def test_sheets_in_order(rich):
     names = wb.sheetnames
     wb.close()
     human = [n for n in names if not n.startswith("data.")]
-    assert human == ["Cover", "Controller record", "Processor record", "Recipients", "Transfers", "Findings",
-                     "Commitments", "Security measures", "Systems", "Assumptions to confirm", "Taxonomy",
-                     "Data flows", "Guide"]
+    assert human == ["Cover", "Controller", "Record cards", "Controller record", "Processor record",
+                     "Recipients", "Transfers", "Findings", "Commitments", "Security measures", "Systems",
+                     "Assumptions to confirm", "Taxonomy", "Data flows", "Data-flow diagram", "Guide"]
     assert {"data.organisation", "data.activities", "data.rights"} <= set(names)
     assert report.sheets == names
 
@@ -133,13 +134,20 @@ def test_sheets_in_order(rich):
 def test_cover_names_controller_hash_and_time(rich):
     register, out, _ = rich
     cover = {row[0]: row[1] for row in _sheet_rows(out, "Cover") if row and row[0]}
-    assert cover["Controller \u2014 Art 30(1)(a)"] == "Example Shop"
+    assert cover["Controller \u2014 Art 30(1)(a)"].startswith("Example Shop")
     assert cover["Source SHA-256"] == register.source_hash and len(register.source_hash) == 64
     assert cover["Generated"] == "2026-06-02 09:30:00 UTC"
-    assert "Jane Doe" in cover["Data protection officer \u2014 Art 37-39"]
-    assert cover["Register version"] == "1.0"
-    assert cover["Number of activities"] == 2
+    assert "version 1.0" in cover["Register"]
+    assert cover["Activities"] == 2
     assert cover["Transfers and findings as of"] == "2026-06-01"
+    controller = {row[0]: row[1] for row in _sheet_rows(out, "Controller") if row and row[0]}
+    assert controller["Controller \u2014 Art 30(1)(a)"] == "Example Shop"
+    assert "Jane Doe" in controller["Data protection officer \u2014 Art 37-39"]
+    assert controller["Register version"] == "1.0"
+    # the controller block is stated once: the Art 30(1)(a) column refers to it
+    rows = _sheet_rows(out, "Controller record")
+    a = list(rows[0]).index("(a) Controller \u2014 Art 30(1)(a)")
+    assert all("sheet Controller" in r[a] and "Jane Doe" not in r[a] for r in rows[1:])
 
 
 def test_controller_record_has_every_art30_item_never_blank(rich):
@@ -162,12 +170,16 @@ def test_missing_item_shows_not_recorded_and_is_a_finding(rich):
     headers = list(rows[0])
     newsletter = next(r for r in rows if r[0] == "newsletter")
     retention = newsletter[headers.index("(f) Erasure time limits \u2014 Art 30(1)(f)")]
-    assert retention.startswith("Not recorded")
-    assert "Assumption to confirm" in retention  # the register's own assumption is shown beside it
+    assert retention.startswith("period not stated")  # what the register holds, rendered
+    assert "Assumption to confirm" in retention  # the register's own assumption is marked beside it
     findings = _sheet_rows(out, "Findings")
     fh = list(findings[0])
-    assert any(r[fh.index("Record")] == "newsletter" and r[fh.index("Field")] == "retention"
-               for r in findings[1:])
+    codes = [r[fh.index("Code")] for r in findings[1:]
+             if r[fh.index("Record")] == "newsletter" and r[fh.index("Field")] == "retention"]
+    cards = [r[1] for r in _sheet_rows(out, "Record cards") if r[1]]
+    start = cards.index("period not stated")  # the newsletter's erasure limits on its record card
+    assert codes and all(any(code in line for line in cards[start:start + 4]) for code in codes)
+    assert not any(str(r[fh.index("Code")]).startswith("ROPA-X") for r in findings[1:])
 
 
 def test_recipients_transfers_commitments_security(rich):
@@ -201,7 +213,7 @@ def test_processor_record_art30_2(rich):
 def test_assumptions_marked_to_confirm(rich):
     register, out, _ = rich
     rows = _sheet_rows(out, "Assumptions to confirm")
-    statements = {r[5]: r[0] for r in rows[1:]}
+    statements = {r[3]: r[0] for r in rows[1:]}
     assert statements["The policy states no period for the mailing list."] == "Assumption to confirm"
     assert statements["Not stated in the policy."] == "Assumption to confirm"
 
@@ -219,10 +231,11 @@ def test_formatting_frozen_filtered_printable(rich):
         assert ws.print_title_rows == f"${header_row}:${header_row}", name
         assert table.autoFilter is not None and table.autoFilter.ref == table.ref
         assert ws.auto_filter.ref is None, "sheet autofilter would conflict with the table's"
-        assert ws.page_setup.orientation == "landscape"
+        portrait = name in ("Guide", "Cover")
+        assert ws.page_setup.orientation == ("portrait" if portrait else "landscape"), name
         assert ws.page_setup.fitToHeight == 0  # as many pages down as needed
-        wide = name in ("Controller record", "Recipients")  # > one A4 page wide at 60 % scale
-        assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A3 if wide else ws.PAPERSIZE_A4), name
+        assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4), name
+        wide = name in ("Controller record", "Recipients")  # > one A4 page wide at 75 % scale
         assert (ws.page_setup.fitToWidth > 1) == wide and bool(ws.print_title_cols) == wide, name
         assert ws.sheet_properties.pageSetUpPr.fitToPage
         assert [c.name for c in table.tableColumns] == [c.value for c in ws[header_row]]
@@ -231,6 +244,9 @@ def test_formatting_frozen_filtered_printable(rich):
     assert ws.column_dimensions["F"].width >= 30
     assert ws["A1"].font.b
     assert wb["data.activities"].sheet_state == "hidden"
+    diagram = wb["Data-flow diagram"]  # the picture prints on one page of its own
+    assert diagram.page_setup.fitToHeight == 1 and diagram.page_setup.fitToWidth == 1
+    assert not diagram.tables
     wb.close()
 
 
@@ -285,14 +301,10 @@ def test_visibility_check_fails_when_a_field_is_dropped(rich, monkeypatch, tmp_p
 
     register, _, _ = rich
     owner = [c.header for c in CONTROLLER_COLUMNS].index("Owner")
-    original = wbmod._controller_rows
-
-    def drop_owner(ctx):
-        for row in original(ctx):
-            row[owner] = None
-            yield row
-
-    monkeypatch.setattr(wbmod, "_controller_rows", drop_owner)
+    dropped = dataclasses.replace(CONTROLLER_COLUMNS[owner], cell=lambda ctx, a: None, blank=None)
+    columns = list(CONTROLLER_COLUMNS)
+    columns[owner] = dropped
+    monkeypatch.setattr(wbmod, "CONTROLLER_COLUMNS", columns)
     out = tmp_path / "dropped.xlsx"
     write_workbook(register, out, diagram=False)
     assert invisible_fields(register, out) == ["activities[orders].owner = 'Head of Sales'"]
@@ -315,9 +327,9 @@ def test_export_survives_failing_modules(rich, monkeypatch, tmp_path):
     transfers = _sheet_rows(out, "Transfers")
     assert "Transfers could not be classified (RuntimeError: module exploded)" in transfers[1][0]
     findings = _sheet_rows(out, "Findings")
-    assert any("The audit could not run" in (r[5] or "") for r in findings[1:])
-    flows = _sheet_rows(out, "Data flows")
-    assert "could not be drawn" in flows[1][0]
+    assert any("The audit could not run" in (r[0] or "") for r in findings[1:])
+    diagram = _sheet_rows(out, "Data-flow diagram")
+    assert "could not be drawn" in diagram[1][0]
     rows = _sheet_rows(out, "Controller record")
     e = list(rows[0]).index("(e) Transfers \u2014 Art 30(1)(e)")
     assert all("could not be classified" in r[e] for r in rows[1:])

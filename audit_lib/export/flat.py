@@ -22,12 +22,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from audit_lib.audit.core import finding_row
 from audit_lib.export.context import ExportContext, build_context
 from audit_lib.export.sheet import Sheet, plain
 from audit_lib.export.workbook import LAYOUTS, layout_sheets
 from audit_lib.io.atomic import atomic_folder, atomic_write
 from audit_lib.io.cells import csv_text
 from audit_lib.model import Register
+from audit_lib.review import Review
 
 FORMAT_VERSION = 1
 _CSV_NAME = re.compile(r"^[0-9]{2}_[a-z0-9_]+\.csv$")
@@ -56,7 +58,7 @@ def _csv_bytes(rows: Iterable[list[Any]]) -> bytes:
 
 def csv_files(sheets: Iterable[Sheet]) -> Iterable[tuple[str, bytes]]:
     """(file name, content) of each csv file, numbered in sheet order."""
-    for i, sheet in enumerate(sheets, 1):
+    for i, sheet in enumerate((s for s in sheets if not s.print_only), 1):
         stem = f"{i:02d}_{_slug(sheet.name)}"
         if sheet.preamble:
             yield f"{stem}_preamble.csv", _csv_bytes(sheet.preamble)
@@ -69,10 +71,12 @@ def _check(layout: str) -> None:
 
 
 def write_csv(register: Register, path: str | Path, layout: str = "standard",
-              as_of: dt.date | str | None = None, *, generated: dt.datetime | None = None) -> Path:
+              as_of: dt.date | str | None = None, *, generated: dt.datetime | None = None,
+              review: Review | None = None) -> Path:
     """Write one csv per sheet into folder ``path`` (or a zip when ``path`` ends in .zip)."""
     _check(layout)
-    ctx = build_context(register, as_of, diagram=False, generated=generated)
+    ctx = build_context(register, as_of, diagram=False, generated=generated, review=review,
+                        printed=False)
     sheets = layout_sheets(ctx, layout)
     target = Path(path)
     if target.suffix.lower() == ".zip":
@@ -104,7 +108,7 @@ def json_document(ctx: ExportContext, layout: str = "standard") -> dict[str, Any
     reg = ctx.register
     sheets = []
     for sheet in layout_sheets(ctx, layout):
-        if sheet.kind != "human":
+        if sheet.kind != "human" or sheet.print_only:
             continue
         headers = sheet.headers
         sheets.append({
@@ -125,7 +129,7 @@ def json_document(ctx: ExportContext, layout: str = "standard") -> dict[str, Any
         "warnings": [w for w in (ctx.transfers_error, ctx.findings_error) if w],
         "sheets": sheets,
         "transfers": None if ctx.transfers is None else [_as_dict(t) for t in ctx.transfers],
-        "findings": ctx.findings,
+        "findings": [finding_row(f) for f in ctx.findings],
         "register": reg.model_dump(mode="json", exclude={"source_path", "source_hash"}),
     }
 
@@ -137,10 +141,12 @@ def _as_dict(obj: Any) -> dict[str, Any]:
 
 
 def write_json(register: Register, path: str | Path, layout: str = "standard",
-               as_of: dt.date | str | None = None, *, generated: dt.datetime | None = None) -> Path:
+               as_of: dt.date | str | None = None, *, generated: dt.datetime | None = None,
+               review: Review | None = None) -> Path:
     """Write the export as one JSON document to ``path``."""
     _check(layout)
-    ctx = build_context(register, as_of, diagram=False, generated=generated)
+    ctx = build_context(register, as_of, diagram=False, generated=generated, review=review,
+                        printed=False)
     doc = json_document(ctx, layout)
 
     def _write(tmp: Path) -> None:

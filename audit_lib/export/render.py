@@ -55,7 +55,7 @@ def mark_assumed(value: Any, field: str, assumed: dict[str, list[str]]) -> Any:
     """Add the assumption to a cell whose field is an assumption to confirm, marked visibly."""
     if field not in assumed:
         return value
-    note = f"\u26a0 {ASSUMED}: " + " / ".join(assumed[field])
+    note = f"\u26a0 {ASSUMED} (stated on sheet Assumptions to confirm)"
     if isinstance(value, Mark):
         return Mark(f"{value.text}\n{note}", value.kind)
     return Mark(f"{value}\n{note}" if value else note, "assumed")

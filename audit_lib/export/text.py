@@ -26,30 +26,39 @@ from audit_lib.model import (
     TaxonomyRef,
     TransferMechanism,
 )
+from audit_lib.reference import transfers as ref
 from audit_lib.reference.countries import country_name
 from audit_lib.reference.taxonomy import is_criminal_data, is_special_category, label
 
 NOT_RECORDED = "Not recorded"
 ASSUMED = "Assumption to confirm"
 
-MECHANISM_ARTICLES = {
-    MechanismType.scc: "Art 46(2)(c), Decision (EU) 2021/914",
-    MechanismType.bcr: "Art 46(2)(b), Art 47",
-    MechanismType.dpf: "Art 45, Decision (EU) 2023/1795",
-    MechanismType.code_of_conduct: "Art 46(2)(e)",
-    MechanismType.certification: "Art 46(2)(f)",
-    MechanismType.ad_hoc_clauses: "Art 46(3)(a)",
-    MechanismType.derogation: "Art 49(1)",
-}
-MECHANISM_NAMES = {
-    MechanismType.scc: "Standard contractual clauses",
-    MechanismType.bcr: "Binding corporate rules",
-    MechanismType.dpf: "EU-US Data Privacy Framework certification",
-    MechanismType.code_of_conduct: "Approved code of conduct",
-    MechanismType.certification: "Approved certification",
-    MechanismType.ad_hoc_clauses: "Ad hoc contractual clauses",
-    MechanismType.derogation: "Derogation",
-}
+
+
+@cache
+def mechanism_reference(kind: MechanismType) -> tuple[str, str]:
+    """(name, article) of a declared transfer tool, from the dated reference data only.
+
+    Art 46 tools come from ``reference/safeguards.yaml`` (the SCC with their decision), DPF
+    from the adequacy decision it is (``reference/adequacy.yaml``), derogations from
+    ``reference/derogations.yaml`` (the common article of its entries).
+    """
+    if kind is MechanismType.dpf:
+        decision = next(d for d in ref.adequacy_history("US") if d.is_dpf)
+        note = decision.note.split(";")[0]
+        return f"{note} certification", f"Art 45, Decision {decision.decision}"
+    if kind is MechanismType.derogation:
+        articles = [d.article for d in ref.derogations()]
+        common = articles[0]
+        while not all(a.startswith(common) for a in articles):
+            common = common[:-1]
+        common = common[:common.rindex("(")] if common.endswith("(") else common
+        return "derogation for a specific situation", common
+    info = ref.safeguard(kind.value)
+    if kind is MechanismType.scc:
+        return info.name, f"{info.article}, Decision {ref.scc_decision()['decision']}"
+    return info.name, info.article
+
 
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 
@@ -170,12 +179,13 @@ def authorisation_text(auth: SubProcessorAuthorisation | None) -> str | None:
 
 def mechanism_text(m: TransferMechanism) -> str:
     """One declared transfer tool with its article, reference and documentation."""
-    head = MECHANISM_NAMES[m.type]
+    name, article = mechanism_reference(m.type)
+    head = name[0].upper() + name[1:]
     if m.scc_module:
         head += f" module {m.scc_module}"
     if m.derogation:
         head += f" {m.derogation.article} ({words(m.derogation.name)})"
-    head += f" [{m.type.value}; {MECHANISM_ARTICLES[m.type]}]"
+    head += f" [{m.type.value}; {article}]"
     details = [
         field_line("countries", countries_text(m.countries)) if m.countries else None,
         field_line("reference", m.reference),
