@@ -233,11 +233,10 @@ def test_formatting_frozen_filtered_printable(rich):
         assert ws.auto_filter.ref is None, "sheet autofilter would conflict with the table's"
         portrait = name in ("Guide", "Cover")
         assert ws.page_setup.orientation == ("portrait" if portrait else "landscape"), name
-        assert ws.page_setup.fitToHeight == 0  # as many pages down as needed
         assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4), name
-        wide = name in ("Controller record", "Recipients")  # > one A4 page wide at 75 % scale
-        assert (ws.page_setup.fitToWidth > 1) == wide and bool(ws.print_title_cols) == wide, name
-        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert int(ws.page_setup.scale) >= 75, name  # 11 pt type prints at 8 pt or more
+        wide = name == "Recipients"  # > one A4 page wide at 75 %: identifying columns repeat
+        assert bool(ws.print_title_cols) == wide, name
         assert [c.name for c in table.tableColumns] == [c.value for c in ws[header_row]]
     ws = wb["Controller record"]
     assert ws["B2"].alignment.wrap_text  # body text wraps (the workbook's default style)
@@ -389,3 +388,83 @@ def test_cli_export_failure_leaves_no_folder(minimal_path, tmp_path, monkeypatch
     assert main(["export", str(minimal_path), "-o", str(tmp_path / "build" / "x.xlsx")]) == 1
     assert "No space left on device" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------
+# The export renders one review: it judges nothing itself
+# --------------------------------------------------------------------------
+
+
+def test_one_graph_and_one_classification_per_export(monkeypatch, tmp_path):
+    """`ropa export` builds the data-flow graph once and classifies the transfers once, diagram included."""
+    import audit_lib.analysis.graph as graph
+    import audit_lib.analysis.transfers as transfers
+    import audit_lib.plots as plots
+
+    calls = {"graph": 0, "classify": 0}
+    real_graph, real_classify = graph.build_graph, transfers.classify_transfers
+
+    def counted_graph(*args, **kwargs):
+        calls["graph"] += 1
+        return real_graph(*args, **kwargs)
+
+    def counted_classify(*args, **kwargs):
+        calls["classify"] += 1
+        return real_classify(*args, **kwargs)
+
+    monkeypatch.setattr(graph, "build_graph", counted_graph)
+    monkeypatch.setattr(plots, "build_graph", counted_graph)
+    monkeypatch.setattr(transfers, "classify_transfers", counted_classify)
+    if hasattr(plots, "classify_transfers"):
+        monkeypatch.setattr(plots, "classify_transfers", counted_classify)
+    out = tmp_path / "ropa.xlsx"
+    assert main(["export", str(SAMPLES["dearmob"]), "-o", str(out), "--as-of", "2026-11-23"]) == 0
+    with zipfile.ZipFile(out) as zf:
+        assert any(n.startswith("xl/media/") for n in zf.namelist())  # the diagram was drawn
+    assert calls == {"graph": 1, "classify": 1}
+
+
+@pytest.mark.parametrize("name", ["mobikin", "dearmob"])
+def test_findings_sheet_lists_exactly_what_ropa_audit_reports(name, tmp_path, capsys):
+    import csv
+    import io
+
+    assert main(["audit", str(SAMPLES[name]), "--as-of", "2026-11-23", "--format", "csv"]) in (0, 1)
+    audited = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    out = tmp_path / "ropa.xlsx"
+    assert main(["export", str(SAMPLES[name]), "-o", str(out), "--as-of", "2026-11-23", "--no-diagram"]) == 0
+    rows = _sheet_rows(out, "Findings")
+    h = list(rows[0])
+    shown = []
+    for r in rows[1:]:
+        if str(r[0]).startswith("(continued)"):  # a long finding carried on below: join its text
+            shown[-1][3] += r[h.index("Finding")] or ""
+            continue
+        shown.append([r[h.index(k)] or "" for k in ("Code", "Record", "Field", "Finding")])
+
+    def key(code, record, field, message):
+        return code, record, field, " ".join(message.split())
+
+    assert audited, "the sample register has findings"
+    assert sorted(key(*s) for s in shown) == sorted(
+        key(f["code"], f["record"], f["field"], f["message"]) for f in audited)
+    cover = {r[0]: r[1] for r in _sheet_rows(out, "Cover") if r and r[0]}
+    for sev in ("high", "medium", "low", "info"):  # the Cover counts what the Findings sheet shows
+        assert cover[f"Findings: {sev}"] == sum(f["severity"] == sev for f in audited)
+
+
+def test_retired_activity_gets_no_finding_the_audit_does_not_make(rich, tmp_path):
+    from audit_lib.review import Review
+
+    register, _, _ = rich
+    data = register.model_dump()
+    data["activities"][0].update(status="retired", retention=[], security_measures=[])
+    retired = type(register).model_validate(data)
+    review = Review(retired, "2026-06-01")
+    out = tmp_path / "retired.xlsx"
+    write_workbook(retired, out, diagram=False, review=review)
+    rows = _sheet_rows(out, "Findings")
+    h = list(rows[0])
+    shown = {(r[h.index("Code")], r[h.index("Record")], r[h.index("Field")]) for r in rows[1:]
+             if not str(r[0]).startswith("(continued)") and r[h.index("Code")]}
+    assert shown == {(f.code, f.record, f.field) for f in review.findings}

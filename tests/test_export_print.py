@@ -85,7 +85,7 @@ def test_narrow_sheet_fits_one_a4_page_wide(tmp_path):
     ws = openpyxl.load_workbook(out)["Notes"]
     assert int(ws.page_setup.paperSize) == A4
     assert ws.page_setup.orientation == "landscape"
-    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+    assert int(ws.page_setup.scale) >= 75 and not ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_title_cols is None
     assert ws.print_title_rows == "$1:$1"
 
@@ -119,25 +119,27 @@ def test_minimal_register_prints_readably(tmp_path):
     out = tmp_path / "m.xlsx"
     write_workbook(register, out)
     wb = openpyxl.load_workbook(out)
-    ws = wb["Controller record"]
+    ws = wb["Recipients"]
     letters = [openpyxl.utils.get_column_letter(i) for i in range(1, ws.max_column + 1)]
     widths = [ws.column_dimensions[c].width for c in letters]
     layout = print_layout(widths, 2)
-    assert int(ws.page_setup.paperSize) == A4
-    assert ws.page_setup.fitToWidth == layout.pages_wide > 1 and ws.page_setup.fitToHeight == 0
-    assert ws.print_title_cols == "$A:$B"  # Activity id and Activity on every page
+    assert layout.pages_wide > 1 and int(ws.page_setup.scale) == int(layout.scale * 100) >= 75
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage  # the scale is kept, pages follow
+    assert ws.print_title_cols == "$A:$B"  # Recipient id and Name on every page
     assert ws.print_title_rows == "$1:$1"
+    # the wide Controller record prints as an index (its items print once, on the record cards)
+    assert wb["Controller record"].print_area.startswith("'Controller record'!$A$1:$D$")
     for sheet in wb.worksheets:
         assert int(sheet.page_setup.paperSize) == A4, sheet.title
         heights = [sheet.row_dimensions[r].height for r in range(1, sheet.max_row + 1)]
         assert all(h is None or LINE_PT <= h <= MAX_ROW_PT for h in heights), sheet.title
-        if sheet.sheet_state == "visible" and sheet.page_setup.fitToWidth == 1:
-            assert not sheet.print_title_cols, sheet.title
+        if sheet.sheet_state == "visible" and sheet.title != "Data-flow diagram":
+            assert int(sheet.page_setup.scale) >= 75, sheet.title
     for name in ("Cover", "Controller", "Record cards", "Guide"):
         assert wb[name].page_setup.orientation == "portrait", name
     # one record card per activity: a page break before every card but the first
     cards = wb["Record cards"]
-    titles = [c.row for c in cards["A"] if c.value in {f"{a.name} [{a.id}]" for a in register.activities}]
+    titles = [c.row for c in cards["B"] if c.value in {f"{a.name} [{a.id}]" for a in register.activities}]
     assert len(titles) == len(register.activities)
     assert [b.id + 1 for b in cards.row_breaks.brk] == titles[1:]
     wb.close()

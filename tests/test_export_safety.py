@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import shutil
 import re
 import zipfile
 from pathlib import Path
@@ -282,3 +284,21 @@ def test_fast_row_writer_matches_openpyxl(tmp_path):
     values = [[c[0] for c in r] for r in out[True]]
     assert values[3][:4] == ["a & b < c > d", "  leading", "trailing  ", "line\nbreak"]
     assert values[4][:3] == [1, 2.5, True] and values[4][5] == 10**15
+
+
+def test_transfers_csv_guards_formula_like_text_like_the_export(minimal_path, tmp_path, capsys):
+    import csv as csvlib
+
+    from audit_lib.cli import main
+
+    folder = tmp_path / "reg"
+    shutil.copytree(minimal_path, folder)
+    recipients = folder / "recipients.yaml"
+    recipients.write_text(recipients.read_text(encoding="utf-8").replace(
+        "Mail Sender Inc.", "'=HYPERLINK(\"http://evil.test\",\"Mail\")'"), encoding="utf-8")
+    assert main(["transfers", str(folder), "--format", "csv", "--as-of", "2026-06-01"]) == 0
+    out = capsys.readouterr().out
+    rows = list(csvlib.reader(io.StringIO(out)))
+    cells = [c for r in rows for c in r]
+    assert any(c.startswith("'=HYPERLINK(") for c in cells)  # kept, and kept as text
+    assert not any(c.startswith("=") for c in cells)

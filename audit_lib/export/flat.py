@@ -45,15 +45,25 @@ def _csv_value(value: Any) -> Any:
         return csv_text(value)
     if isinstance(value, bool):
         return "true" if value else "false"
-    return "" if value is None else value
+    if value is None or (isinstance(value, float) and value != value):  # None, NaN: empty
+        return ""
+    return value
+
+
+def csv_rows(rows: Iterable[Iterable[Any]], lineterminator: str = "\r\n") -> str:
+    """The one CSV writer: rows as CSV text, formula-like text guarded (:func:`audit_lib.io.cells.csv_text`).
+
+    Used by the csv export and by the CLI's ``--format csv`` tables.
+    """
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator=lineterminator)
+    for row in rows:
+        writer.writerow([_csv_value(v) for v in row])
+    return buf.getvalue()
 
 
 def _csv_bytes(rows: Iterable[list[Any]]) -> bytes:
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([_csv_value(v) for v in row])
-    return buf.getvalue().encode("utf-8-sig")
+    return csv_rows(rows).encode("utf-8-sig")
 
 
 def csv_files(sheets: Iterable[Sheet]) -> Iterable[tuple[str, bytes]]:

@@ -70,6 +70,9 @@ class Sheet:
     """Data rows (1-based, counted from the first row after the header) that start a new printed page."""
     fit_page: bool = False
     """Print the whole sheet on one page (the diagram)."""
+    print_columns: int = 0
+    """When set, only the first ``print_columns`` columns print (a wide table whose full content
+    prints elsewhere, e.g. on the record cards): the printed page is an index, the screen has all."""
     print_only: bool = False
     """A view for paper only (record cards, the diagram): left out of the csv and json exports,
     which carry the same values in the table sheets."""

@@ -184,9 +184,12 @@ CONTROLLER_COLUMNS = [
 
 def controller_sheet(ctx: ExportContext) -> Sheet:
     return table(ctx, "Controller record", CONTROLLER_COLUMNS, ctx.register.activities, freeze_columns=2,
+                 print_columns=4,
                  description="The controller's record of processing activities (Art 30(1)) as one wide "
                              "table to filter and sort on screen, one row per activity, a column per point "
-                             "(a) to (g) plus the related articles. On paper, read sheet Record cards.")
+                             "(a) to (g) plus the related articles. On paper it prints as an index of "
+                             "the activities (its first four columns): every item prints once, on sheet "
+                             "Record cards.")
 
 
 CARD_COLUMNS = [Column("Item", 26), Column("Record", 72)]
@@ -201,8 +204,7 @@ def _card_rows(ctx: ExportContext, breaks: list[int]) -> Iterator[list[Any]]:
         if n:
             breaks.append(n + 1)
         n += 1
-        yield [Mark(f"{act.name} [{act.id}]", "title"),
-               f"Record card \u2014 Art 30(1), status {act.status.value}"]
+        yield [Mark(f"Activity ({act.status.value})", "title"), Mark(f"{act.name} [{act.id}]", "title")]
         for col, value in zip(CONTROLLER_COLUMNS, row_of(ctx, CONTROLLER_COLUMNS, act), strict=True):
             if col.header in CARD_SKIP:
                 continue

@@ -85,6 +85,7 @@ _MARKS = {
     "title": (Font(name=_FONT, sz=12, bold=True, color="1F4E78"), PatternFill("solid", fgColor="DDEBF7")),
     "label": (_LABEL_FONT, None),
 }
+MAX_PRINT_ROWS = 1_048_576
 CONTINUED = "(continued)"
 """Marks the rows that carry on a row whose text is longer than one printed row can hold."""
 
@@ -392,14 +393,20 @@ class _Writer:
             dim.alignment = WRAP  # LibreOffice gives unstyled cells their column's format
         ws.freeze_panes = f"{get_column_letter(freeze_cols + 1)}{header_row + 1}"
         ws.print_title_rows = f"{header_row}:{header_row}"
-        layout = print_layout([c.width for c in sheet.columns], freeze_cols, sheet.orientation)
+        printed = sheet.columns[:sheet.print_columns] if sheet.print_columns else sheet.columns
+        layout = print_layout([c.width for c in printed], freeze_cols, sheet.orientation)
         if layout.title_columns:
             ws.print_title_cols = f"A:{get_column_letter(layout.title_columns)}"
+        if sheet.print_columns:
+            ws.print_area = f"A1:{get_column_letter(sheet.print_columns)}{MAX_PRINT_ROWS}"
         ws.page_setup.orientation = sheet.orientation
         ws.page_setup.paperSize = layout.paper
-        ws.page_setup.fitToWidth = layout.pages_wide
-        ws.page_setup.fitToHeight = 1 if sheet.fit_page else 0
-        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        if sheet.fit_page:  # one page (the diagram)
+            ws.page_setup.fitToWidth = ws.page_setup.fitToHeight = 1
+            ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        else:  # an explicit scale: the spreadsheet cannot shrink the type below it to fit pages
+            ws.page_setup.scale = int(layout.scale * 100)
+            ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=False)
         ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.7, bottom=0.7)
         ws.print_options.gridLines = True
         ws.oddHeader.left.text = _header_footer_text(self.title)
