@@ -100,7 +100,7 @@ def test_print_layout_rule():
     # too wide for one page at 75 %: several A4 pages wide, identifying columns repeated
     medium = print_layout([24] * 12, id_columns=2)
     assert sum(column_points(24) for _ in range(12)) * MIN_PRINT_SCALE > a4
-    assert (int(medium.paper), medium.title_columns) == (A4, 2) and medium.pages_wide == 2
+    assert (int(medium.paper), medium.title_columns) == (A4, 2) and medium.pages_wide > 1
     assert medium.scale >= MIN_PRINT_SCALE
     widths = [16, 26] + [30] * 27
     wide = print_layout(widths, id_columns=2)

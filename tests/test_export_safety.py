@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import re
+import shutil
 import zipfile
 from pathlib import Path
 

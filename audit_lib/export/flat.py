@@ -75,19 +75,19 @@ def csv_files(sheets: Iterable[Sheet]) -> Iterable[tuple[str, bytes]]:
         yield f"{stem}.csv", _csv_bytes([sheet.headers, *sheet.rows])
 
 
-def _check(layout: str) -> None:
+def _flat_context(register: Register, layout: str, as_of: dt.date | str | None,
+                  generated: dt.datetime | None, review: Review | None) -> ExportContext:
+    """The context of a csv or json export: no diagram, rows as records (no print continuation)."""
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}: choose one of {', '.join(LAYOUTS)}")
+    return build_context(register, as_of, diagram=False, generated=generated, review=review, printed=False)
 
 
 def write_csv(register: Register, path: str | Path, layout: str = "standard",
               as_of: dt.date | str | None = None, *, generated: dt.datetime | None = None,
               review: Review | None = None) -> Path:
     """Write one csv per sheet into folder ``path`` (or a zip when ``path`` ends in .zip)."""
-    _check(layout)
-    ctx = build_context(register, as_of, diagram=False, generated=generated, review=review,
-                        printed=False)
-    sheets = layout_sheets(ctx, layout)
+    sheets = layout_sheets(_flat_context(register, layout, as_of, generated, review), layout)
     target = Path(path)
     if target.suffix.lower() == ".zip":
         def _zip(tmp: Path) -> None:
@@ -154,10 +154,7 @@ def write_json(register: Register, path: str | Path, layout: str = "standard",
                as_of: dt.date | str | None = None, *, generated: dt.datetime | None = None,
                review: Review | None = None) -> Path:
     """Write the export as one JSON document to ``path``."""
-    _check(layout)
-    ctx = build_context(register, as_of, diagram=False, generated=generated, review=review,
-                        printed=False)
-    doc = json_document(ctx, layout)
+    doc = json_document(_flat_context(register, layout, as_of, generated, review), layout)
 
     def _write(tmp: Path) -> None:
         with open(tmp, "w", encoding="utf-8") as fh:

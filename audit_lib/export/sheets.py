@@ -147,13 +147,13 @@ def _severity(ctx: ExportContext, f: Any) -> Any:
 
 
 FINDING_COLUMNS = [
-    Column("Severity", 10, "", "high, medium, low, info.", "severity", _severity),
+    Column("Severity", 9, "", "high, medium, low, info.", "severity", _severity),
     Column("Code", 11, "", "Stable rule code (see docs/audit-rules.md).", "code"),
-    Column("Article", 16, "", "Article the finding concerns.", "article"),
-    Column("Record", 18, "", "Record id concerned.", "record"),
-    Column("Field", 16, "", "Field concerned.", "field"),
-    Column("Finding", 60, "", "What is wrong.", "message"),
-    Column("Remedy", 52, "", "How to fix it.", "remedy"),
+    Column("Article", 14, "", "Article the finding concerns.", "article"),
+    Column("Record", 15, "", "Record id concerned.", "record"),
+    Column("Field", 14, "", "Field concerned.", "field"),
+    Column("Finding", 46, "", "What is wrong.", "message"),
+    Column("Remedy", 40, "", "How to fix it.", "remedy"),
 ]
 
 
