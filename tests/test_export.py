@@ -231,7 +231,7 @@ def test_formatting_frozen_filtered_printable(rich):
         assert ws.print_title_rows == f"${header_row}:${header_row}", name
         assert table.autoFilter is not None and table.autoFilter.ref == table.ref
         assert ws.auto_filter.ref is None, "sheet autofilter would conflict with the table's"
-        portrait = name in ("Guide", "Cover")
+        portrait = name == "Cover"
         assert ws.page_setup.orientation == ("portrait" if portrait else "landscape"), name
         assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4), name
         assert int(ws.page_setup.scale) >= 75, name  # 11 pt type prints at 8 pt or more

@@ -135,7 +135,7 @@ def test_minimal_register_prints_readably(tmp_path):
         assert all(h is None or LINE_PT <= h <= MAX_ROW_PT for h in heights), sheet.title
         if sheet.sheet_state == "visible" and sheet.title != "Data-flow diagram":
             assert int(sheet.page_setup.scale) >= 75, sheet.title
-    for name in ("Cover", "Controller", "Record cards", "Guide"):
+    for name in ("Cover", "Controller", "Record cards"):
         assert wb[name].page_setup.orientation == "portrait", name
     # one record card per activity: a page break before every card but the first
     cards = wb["Record cards"]

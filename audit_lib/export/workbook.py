@@ -293,7 +293,7 @@ def guide_sheet(sheets: list[Sheet]) -> Sheet:
                  "marked \u201c(continued)\u201d; text longer than Excel's 32,767-character cell limit "
                  "continues on sheet Overflow."])
     return Sheet("Guide", [Column("Sheet", 18), Column("Column", 28), Column("Article", 14),
-                           Column("What it shows", 66)], rows, orientation="portrait",
+                           Column("What it shows", 66)], rows,
                  description="What each sheet and column shows and the article it implements.")
 
 
