@@ -423,6 +423,7 @@ class _Writer:
         stream = RowStream(ws, fast=self.fast)
         widths = [c.width for c in sheet.columns]
         cpl = [max(1.0, w * CHARS_PER_WIDTH) for w in widths]
+        bold_cpl = [max(1.0, w * _HEADER_CHARS_PER_WIDTH * 0.95) for w in widths]
         for i, values in enumerate(sheet.preamble, 1):
             if i == 1:
                 height = row_height(values, [max(1.0, w * _TITLE_CHARS_PER_WIDTH) for w in widths],
@@ -452,7 +453,8 @@ class _Writer:
                 row += 1
                 append(row, convert(ws, list(values), row), None)
                 continue
-            height = row_height(values, cpl, cap=False)
+            bold = any(type(v) is Mark and v.kind in ("title", "missing", "warning") for v in values)
+            height = row_height(values, bold_cpl if bold else cpl, cap=False)  # bold text is wider
             if height <= MAX_ROW_PT:
                 row += 1
                 append(row, convert(ws, list(values), row), height)
