@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 import zipfile
@@ -123,9 +124,9 @@ def test_sheets_in_order(rich):
     names = wb.sheetnames
     wb.close()
     human = [n for n in names if not n.startswith("data.")]
-    assert human == ["Cover", "Controller record", "Processor record", "Recipients", "Transfers", "Findings",
-                     "Commitments", "Security measures", "Systems", "Assumptions to confirm", "Taxonomy",
-                     "Data flows", "Guide"]
+    assert human == ["Cover", "Controller", "Record cards", "Controller record", "Processor record",
+                     "Recipients", "Transfers", "Findings", "Commitments", "Security measures", "Systems",
+                     "Assumptions to confirm", "Taxonomy", "Data flows", "Data-flow diagram", "Guide"]
     assert {"data.organisation", "data.activities", "data.rights"} <= set(names)
     assert report.sheets == names
 
@@ -133,13 +134,20 @@ def test_sheets_in_order(rich):
 def test_cover_names_controller_hash_and_time(rich):
     register, out, _ = rich
     cover = {row[0]: row[1] for row in _sheet_rows(out, "Cover") if row and row[0]}
-    assert cover["Controller \u2014 Art 30(1)(a)"] == "Example Shop"
+    assert cover["Controller \u2014 Art 30(1)(a)"].startswith("Example Shop")
     assert cover["Source SHA-256"] == register.source_hash and len(register.source_hash) == 64
     assert cover["Generated"] == "2026-06-02 09:30:00 UTC"
-    assert "Jane Doe" in cover["Data protection officer \u2014 Art 37-39"]
-    assert cover["Register version"] == "1.0"
-    assert cover["Number of activities"] == 2
+    assert "version 1.0" in cover["Register"]
+    assert cover["Activities"] == 2
     assert cover["Transfers and findings as of"] == "2026-06-01"
+    controller = {row[0]: row[1] for row in _sheet_rows(out, "Controller") if row and row[0]}
+    assert controller["Controller \u2014 Art 30(1)(a)"] == "Example Shop"
+    assert "Jane Doe" in controller["Data protection officer \u2014 Art 37-39"]
+    assert controller["Register version"] == "1.0"
+    # the controller block is stated once: the Art 30(1)(a) column refers to it
+    rows = _sheet_rows(out, "Controller record")
+    a = list(rows[0]).index("(a) Controller \u2014 Art 30(1)(a)")
+    assert all("sheet Controller" in r[a] and "Jane Doe" not in r[a] for r in rows[1:])
 
 
 def test_controller_record_has_every_art30_item_never_blank(rich):
@@ -162,12 +170,16 @@ def test_missing_item_shows_not_recorded_and_is_a_finding(rich):
     headers = list(rows[0])
     newsletter = next(r for r in rows if r[0] == "newsletter")
     retention = newsletter[headers.index("(f) Erasure time limits \u2014 Art 30(1)(f)")]
-    assert retention.startswith("Not recorded")
-    assert "Assumption to confirm" in retention  # the register's own assumption is shown beside it
+    assert retention.startswith("period not stated")  # what the register holds, rendered
+    assert "Assumption to confirm" in retention  # the register's own assumption is marked beside it
     findings = _sheet_rows(out, "Findings")
     fh = list(findings[0])
-    assert any(r[fh.index("Record")] == "newsletter" and r[fh.index("Field")] == "retention"
-               for r in findings[1:])
+    codes = [r[fh.index("Code")] for r in findings[1:]
+             if r[fh.index("Record")] == "newsletter" and r[fh.index("Field")] == "retention"]
+    cards = [r[1] for r in _sheet_rows(out, "Record cards") if r[1]]
+    start = cards.index("period not stated")  # the newsletter's erasure limits on its record card
+    assert codes and all(any(code in line for line in cards[start:start + 4]) for code in codes)
+    assert not any(str(r[fh.index("Code")]).startswith("ROPA-X") for r in findings[1:])
 
 
 def test_recipients_transfers_commitments_security(rich):
@@ -201,7 +213,7 @@ def test_processor_record_art30_2(rich):
 def test_assumptions_marked_to_confirm(rich):
     register, out, _ = rich
     rows = _sheet_rows(out, "Assumptions to confirm")
-    statements = {r[5]: r[0] for r in rows[1:]}
+    statements = {r[3]: r[0] for r in rows[1:]}
     assert statements["The policy states no period for the mailing list."] == "Assumption to confirm"
     assert statements["Not stated in the policy."] == "Assumption to confirm"
 
@@ -219,18 +231,21 @@ def test_formatting_frozen_filtered_printable(rich):
         assert ws.print_title_rows == f"${header_row}:${header_row}", name
         assert table.autoFilter is not None and table.autoFilter.ref == table.ref
         assert ws.auto_filter.ref is None, "sheet autofilter would conflict with the table's"
-        assert ws.page_setup.orientation == "landscape"
-        assert ws.page_setup.fitToHeight == 0  # as many pages down as needed
-        wide = name in ("Controller record", "Recipients")  # > one A4 page wide at 60 % scale
-        assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A3 if wide else ws.PAPERSIZE_A4), name
-        assert (ws.page_setup.fitToWidth > 1) == wide and bool(ws.print_title_cols) == wide, name
-        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        portrait = name == "Cover"
+        assert ws.page_setup.orientation == ("portrait" if portrait else "landscape"), name
+        assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4), name
+        assert int(ws.page_setup.scale) >= 75, name  # 11 pt type prints at 8 pt or more
+        wide = name == "Recipients"  # > one A4 page wide at 75 %: identifying columns repeat
+        assert bool(ws.print_title_cols) == wide, name
         assert [c.name for c in table.tableColumns] == [c.value for c in ws[header_row]]
     ws = wb["Controller record"]
     assert ws["B2"].alignment.wrap_text  # body text wraps (the workbook's default style)
     assert ws.column_dimensions["F"].width >= 30
     assert ws["A1"].font.b
     assert wb["data.activities"].sheet_state == "hidden"
+    diagram = wb["Data-flow diagram"]  # the picture prints on one page of its own
+    assert diagram.page_setup.fitToHeight == 1 and diagram.page_setup.fitToWidth == 1
+    assert not diagram.tables
     wb.close()
 
 
@@ -285,14 +300,10 @@ def test_visibility_check_fails_when_a_field_is_dropped(rich, monkeypatch, tmp_p
 
     register, _, _ = rich
     owner = [c.header for c in CONTROLLER_COLUMNS].index("Owner")
-    original = wbmod._controller_rows
-
-    def drop_owner(ctx):
-        for row in original(ctx):
-            row[owner] = None
-            yield row
-
-    monkeypatch.setattr(wbmod, "_controller_rows", drop_owner)
+    dropped = dataclasses.replace(CONTROLLER_COLUMNS[owner], cell=lambda ctx, a: None, blank=None)
+    columns = list(CONTROLLER_COLUMNS)
+    columns[owner] = dropped
+    monkeypatch.setattr(wbmod, "CONTROLLER_COLUMNS", columns)
     out = tmp_path / "dropped.xlsx"
     write_workbook(register, out, diagram=False)
     assert invisible_fields(register, out) == ["activities[orders].owner = 'Head of Sales'"]
@@ -315,9 +326,9 @@ def test_export_survives_failing_modules(rich, monkeypatch, tmp_path):
     transfers = _sheet_rows(out, "Transfers")
     assert "Transfers could not be classified (RuntimeError: module exploded)" in transfers[1][0]
     findings = _sheet_rows(out, "Findings")
-    assert any("The audit could not run" in (r[5] or "") for r in findings[1:])
-    flows = _sheet_rows(out, "Data flows")
-    assert "could not be drawn" in flows[1][0]
+    assert any("The audit could not run" in (r[0] or "") for r in findings[1:])
+    diagram = _sheet_rows(out, "Data-flow diagram")
+    assert "could not be drawn" in diagram[1][0]
     rows = _sheet_rows(out, "Controller record")
     e = list(rows[0]).index("(e) Transfers \u2014 Art 30(1)(e)")
     assert all("could not be classified" in r[e] for r in rows[1:])
@@ -377,3 +388,83 @@ def test_cli_export_failure_leaves_no_folder(minimal_path, tmp_path, monkeypatch
     assert main(["export", str(minimal_path), "-o", str(tmp_path / "build" / "x.xlsx")]) == 1
     assert "No space left on device" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------
+# The export renders one review: it judges nothing itself
+# --------------------------------------------------------------------------
+
+
+def test_one_graph_and_one_classification_per_export(monkeypatch, tmp_path):
+    """`ropa export` builds the data-flow graph once and classifies the transfers once, diagram included."""
+    import audit_lib.analysis.graph as graph
+    import audit_lib.analysis.transfers as transfers
+    import audit_lib.plots as plots
+
+    calls = {"graph": 0, "classify": 0}
+    real_graph, real_classify = graph.build_graph, transfers.classify_transfers
+
+    def counted_graph(*args, **kwargs):
+        calls["graph"] += 1
+        return real_graph(*args, **kwargs)
+
+    def counted_classify(*args, **kwargs):
+        calls["classify"] += 1
+        return real_classify(*args, **kwargs)
+
+    monkeypatch.setattr(graph, "build_graph", counted_graph)
+    monkeypatch.setattr(plots, "build_graph", counted_graph)
+    monkeypatch.setattr(transfers, "classify_transfers", counted_classify)
+    if hasattr(plots, "classify_transfers"):
+        monkeypatch.setattr(plots, "classify_transfers", counted_classify)
+    out = tmp_path / "ropa.xlsx"
+    assert main(["export", str(SAMPLES["dearmob"]), "-o", str(out), "--as-of", "2026-11-23"]) == 0
+    with zipfile.ZipFile(out) as zf:
+        assert any(n.startswith("xl/media/") for n in zf.namelist())  # the diagram was drawn
+    assert calls == {"graph": 1, "classify": 1}
+
+
+@pytest.mark.parametrize("name", ["mobikin", "dearmob"])
+def test_findings_sheet_lists_exactly_what_ropa_audit_reports(name, tmp_path, capsys):
+    import csv
+    import io
+
+    assert main(["audit", str(SAMPLES[name]), "--as-of", "2026-11-23", "--format", "csv"]) in (0, 1)
+    audited = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    out = tmp_path / "ropa.xlsx"
+    assert main(["export", str(SAMPLES[name]), "-o", str(out), "--as-of", "2026-11-23", "--no-diagram"]) == 0
+    rows = _sheet_rows(out, "Findings")
+    h = list(rows[0])
+    shown = []
+    for r in rows[1:]:
+        if str(r[0]).startswith("(continued)"):  # a long finding carried on below: join its text
+            shown[-1][3] += r[h.index("Finding")] or ""
+            continue
+        shown.append([r[h.index(k)] or "" for k in ("Code", "Record", "Field", "Finding")])
+
+    def key(code, record, field, message):
+        return code, record, field, " ".join(message.split())
+
+    assert audited, "the sample register has findings"
+    assert sorted(key(*s) for s in shown) == sorted(
+        key(f["code"], f["record"], f["field"], f["message"]) for f in audited)
+    cover = {r[0]: r[1] for r in _sheet_rows(out, "Cover") if r and r[0]}
+    for sev in ("high", "medium", "low", "info"):  # the Cover counts what the Findings sheet shows
+        assert cover[f"Findings: {sev}"] == sum(f["severity"] == sev for f in audited)
+
+
+def test_retired_activity_gets_no_finding_the_audit_does_not_make(rich, tmp_path):
+    from audit_lib.review import Review
+
+    register, _, _ = rich
+    data = register.model_dump()
+    data["activities"][0].update(status="retired", retention=[], security_measures=[])
+    retired = type(register).model_validate(data)
+    review = Review(retired, "2026-06-01")
+    out = tmp_path / "retired.xlsx"
+    write_workbook(retired, out, diagram=False, review=review)
+    rows = _sheet_rows(out, "Findings")
+    h = list(rows[0])
+    shown = {(r[h.index("Code")], r[h.index("Record")], r[h.index("Field")]) for r in rows[1:]
+             if not str(r[0]).startswith("(continued)") and r[h.index("Code")]}
+    assert shown == {(f.code, f.record, f.field) for f in review.findings}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -118,13 +120,14 @@ def test_csv_prefixes_formula_like_values_json_keeps_them(injected, tmp_path):
     register, _ = injected
     write_csv(register, tmp_path / "out.zip")
     with zipfile.ZipFile(tmp_path / "out.zip") as zf:
-        text = zf.read("02_controller_record.csv").decode("utf-8-sig")
+        text = zf.read("03_controller_record.csv").decode("utf-8-sig")
     assert "'=1+2" in text and "'-2+3" in text and "'#N/A" in text
     assert not re.search(r"(^|,)=1\+2", text, re.MULTILINE)
     write_json(register, tmp_path / "out.json")
     doc = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
     assert doc["register"]["activities"][0]["name"] == "=1+2"
-    assert doc["sheets"][1]["rows"][0]["Activity"] == "=1+2"
+    controller = next(s for s in doc["sheets"] if s["name"] == "Controller record")
+    assert controller["rows"][0]["Activity"] == "=1+2"
 
 
 # --------------------------------------------------------------------------
@@ -150,7 +153,7 @@ def test_control_characters_shown_as_escapes_and_noted(minimal_register, tmp_pat
     assert _same(back, register)
 
 
-def test_long_text_continues_on_overflow_sheet_and_round_trips(minimal_register, tmp_path):
+def test_long_text_continues_on_rows_and_round_trips(minimal_register, tmp_path):
     long_description = "".join(f"sentence {i} of a very long description. " for i in range(3000)) + "END"
     long_evidence = "\U0001f600" * 20000 + "tail"  # astral characters count twice in Excel
     register = _with_activity(minimal_register, description=long_description,
@@ -158,15 +161,18 @@ def test_long_text_continues_on_overflow_sheet_and_round_trips(minimal_register,
     assert len(long_description) > MAX_CELL_CHARS
     out = tmp_path / "long.xlsx"
     report = write_workbook(register, out, diagram=False)
-    assert report.overflow_cells >= 2
+    assert report.overflow_cells >= 2  # the machine-readable copy continues on the hidden Overflow sheet
     wb = openpyxl.load_workbook(out, read_only=True)
-    cell = list(wb["Controller record"].iter_rows(min_row=2, max_row=2, values_only=True))[0][2]
-    overflow = list(wb["Overflow"].iter_rows(values_only=True))
+    rows = list(wb["Controller record"].iter_rows(min_row=2, values_only=True))
+    assert wb["Overflow"].sheet_state == "hidden"
     wb.close()
-    assert excel_len(cell) <= MAX_CELL_CHARS
-    assert re.search(r"\[\u2026 continued on sheet Overflow, 'Controller record'!C2, \d+ parts?\]$", cell)
-    assert long_description.startswith(cell.split(" [\u2026 continued")[0])
-    assert any(r[0] == "Controller record" and r[1] == "C2" and r[3].endswith("END") for r in overflow[1:])
+    # on the printed sheet the description continues on the rows below, each marked (continued)
+    mine = [r for r in rows if r[0] and str(r[0]).endswith(register.activities[0].id)]
+    assert mine[0][0] == register.activities[0].id and len(mine) > 10
+    assert all(r[0] == f"(continued) {register.activities[0].id}" for r in mine[1:])
+    shown = " ".join(r[2] for r in mine if r[2])
+    assert " ".join(shown.split()) == " ".join(long_description.split())
+    assert all(excel_len(r[2]) <= MAX_CELL_CHARS for r in mine if r[2])
     assert invisible_fields(register, out) == []
     back = import_xlsx(out, tmp_path / "back").register
     assert back.activities[0].description == long_description
@@ -278,3 +284,21 @@ def test_fast_row_writer_matches_openpyxl(tmp_path):
     values = [[c[0] for c in r] for r in out[True]]
     assert values[3][:4] == ["a & b < c > d", "  leading", "trailing  ", "line\nbreak"]
     assert values[4][:3] == [1, 2.5, True] and values[4][5] == 10**15
+
+
+def test_transfers_csv_guards_formula_like_text_like_the_export(minimal_path, tmp_path, capsys):
+    import csv as csvlib
+
+    from audit_lib.cli import main
+
+    folder = tmp_path / "reg"
+    shutil.copytree(minimal_path, folder)
+    recipients = folder / "recipients.yaml"
+    recipients.write_text(recipients.read_text(encoding="utf-8").replace(
+        "Mail Sender Inc.", "'=HYPERLINK(\"http://evil.test\",\"Mail\")'"), encoding="utf-8")
+    assert main(["transfers", str(folder), "--format", "csv", "--as-of", "2026-06-01"]) == 0
+    out = capsys.readouterr().out
+    rows = list(csvlib.reader(io.StringIO(out)))
+    cells = [c for r in rows for c in r]
+    assert any(c.startswith("'=HYPERLINK(") for c in cells)  # kept, and kept as text
+    assert not any(c.startswith("=") for c in cells)

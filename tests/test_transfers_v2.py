@@ -156,14 +156,16 @@ def test_mayotte_became_eu_territory_on_1_january_2014(tmp_path):
     assert rows(tmp_path, [party("r", ["YT"])], D(2014, 1, 1)) == []
 
 
-@pytest.mark.parametrize(("day", "decision"), [
-    (D(2019, 6, 1), None), (D(2020, 12, 31), None),  # EU territory, then transition
-    (D(2021, 1, 1), None), (D(2021, 6, 27), None),  # follows the UK: TCA bridge
-    (D(2021, 6, 28), "(EU) 2021/1772"),  # follows the UK: adequacy
-])
-def test_gibraltar_inside_until_2020_then_follows_the_uk(tmp_path, day, decision):
-    found = rows(tmp_path, [party("r", ["GI"])], day)
-    assert [t.decision for t in found] == ([decision] if decision else [])
+@pytest.mark.parametrize("day", [D(2019, 6, 1), D(2020, 12, 31)])
+def test_gibraltar_is_eu_territory_until_the_end_of_2020(tmp_path, day):
+    assert rows(tmp_path, [party("r", ["GI"])], day) == []
+
+
+@pytest.mark.parametrize("day", [D(2021, 1, 1), D(2021, 6, 28), TODAY])
+def test_gibraltar_is_a_third_country_from_2021_not_covered_by_the_uk_bridge_or_decision(tmp_path, day):
+    """The TCA has no effect on Gibraltar (COM(2026) 91) and the UK decisions are for the UK."""
+    t = only(rows(tmp_path, [party("r", ["GI"])], day))
+    assert t.decision is None and t.status is TransferStatus.no_mechanism
 
 
 def test_faroe_islands_and_greenland_are_outside(tmp_path):

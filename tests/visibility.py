@@ -18,7 +18,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from audit_lib.export.render import BOOL_LABELS
-from audit_lib.io.cells import escape_illegal
+from audit_lib.export.xlsx import CONTINUED
+from audit_lib.io.cells import OVERFLOW_SHEET, escape_illegal
 from audit_lib.io.datasheets import PREFIX
 from audit_lib.io.import_xlsx import join_overflow, open_workbook, read_overflow, sheet_rows
 from audit_lib.model import Register
@@ -39,16 +40,33 @@ def workbook_text(path: str | Path, *, data_sheets: bool = False) -> str:
     try:
         overflow = read_overflow(wb)
         for name in wb.sheetnames:
-            if name.startswith(PREFIX) and not data_sheets:
+            if (name.startswith(PREFIX) or name == OVERFLOW_SHEET) and not data_sheets:
                 continue
+            rows: list[list[Any]] = []
             for r, values in sheet_rows(wb[name]):
-                for c, v in enumerate(values, 1):
-                    if v is not None:
-                        v = join_overflow(v, name, f"{get_column_letter(c)}{r}", overflow)
-                        out.append(_norm(v if isinstance(v, str) else str(v)))
+                cells = [join_overflow(v, name, f"{get_column_letter(c)}{r}", overflow)
+                         for c, v in enumerate(values, 1)]
+                if rows and cells and isinstance(cells[0], str) and cells[0].startswith(CONTINUED):
+                    _continue(rows[-1], cells)  # the text of a long row, carried on below it
+                else:
+                    rows.append(cells)
+            out += [_norm(v if isinstance(v, str) else str(v)) for row in rows for v in row if v is not None]
     finally:
         wb.close()
     return "\n".join(out)
+
+
+def _continue(row: list[Any], cells: list[Any]) -> None:
+    """Append a continuation row's texts to the row they continue (the identifying cells repeat)."""
+    row += [None] * (len(cells) - len(row))
+    for c, v in enumerate(cells):
+        if v is None:
+            continue
+        if isinstance(v, str) and v.startswith(CONTINUED):
+            v = v[len(CONTINUED):].lstrip()
+            if v == row[c]:
+                continue
+        row[c] = v if row[c] is None else f"{row[c]}{v}"
 
 
 def leaf_values(obj: Any, path: str = "") -> Iterator[tuple[str, str, Any]]:

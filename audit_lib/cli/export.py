@@ -9,6 +9,7 @@ from pathlib import Path
 
 from audit_lib.cli.common import CliExit, add_path, date_or_exit, load_or_exit, refuse_folder
 from audit_lib.export import FORMATS, LAYOUTS, format_for, write_csv, write_json, write_workbook
+from audit_lib.review import Review
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -58,18 +59,20 @@ def run(args: argparse.Namespace) -> int:
     if fmt != "csv":
         refuse_folder(out, "export")
     register = load_or_exit(args.path)
+    review = Review(register, as_of)  # one graph, one classification, one audit for the whole export
     created = _make_parents(out.parent)
     try:
         if fmt == "xlsx":
-            report = write_workbook(register, out, args.layout, as_of, diagram=not args.no_diagram)
+            report = write_workbook(register, out, args.layout, as_of, diagram=not args.no_diagram,
+                                    review=review)
             detail = f"{len(report.sheets)} sheets"
             if report.notes:
                 detail += f"; {len(report.notes)} value(s) shown differently, see sheet Export notes"
         elif fmt == "csv":
-            write_csv(register, out, args.layout, as_of)
+            write_csv(register, out, args.layout, as_of, review=review)
             detail = "one csv file per sheet"
         else:
-            write_json(register, out, args.layout, as_of)
+            write_json(register, out, args.layout, as_of, review=review)
             detail = "one json document"
     except BaseException as exc:
         for folder in reversed(created):  # leave no trace of a failed export

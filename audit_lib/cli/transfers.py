@@ -72,7 +72,10 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print_json([t.as_dict() for t in transfers])
     elif args.format == "csv":
-        transfers_table(register, transfers=transfers).to_csv(sys.stdout, index=False)
+        from audit_lib.export.flat import csv_rows  # the one CSV writer: formula-like text stays text
+
+        frame = transfers_table(register, transfers=transfers)
+        sys.stdout.write(csv_rows([list(frame.columns), *frame.itertuples(index=False)], "\n"))
     else:
         print(_table(transfers, day))
     return 0

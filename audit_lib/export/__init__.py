@@ -1,6 +1,7 @@
 """Export a register: the Article 30 workbook (standard, ICO and CNIL layouts), csv and json.
 
-``write_workbook(register, path, layout="standard", as_of=None)`` writes the .xlsx;
+``write_workbook(register, path, layout="standard", as_of=None, review=None)`` writes the .xlsx,
+rendering one :class:`~audit_lib.review.Review` (transfers, findings, graph computed once);
 ``write_csv`` and ``write_json`` write the same sheets for other tools;
 ``export(register, path, layout, fmt, as_of)`` picks one by format.
 ``audit_lib.io.import_xlsx.import_xlsx`` reads a standard workbook back into YAML.
@@ -15,6 +16,7 @@ from pathlib import Path
 from audit_lib.export.flat import write_csv, write_json
 from audit_lib.export.workbook import LAYOUTS, write_workbook
 from audit_lib.model import Register
+from audit_lib.review import Review
 
 FORMATS = ("xlsx", "csv", "json")
 
@@ -33,15 +35,17 @@ def format_for(path: str | Path) -> str:
 
 
 def export(register: Register, path: str | Path, layout: str = "standard", fmt: str | None = None,
-           as_of: dt.date | str | None = None) -> Path:
-    """Write ``register`` to ``path`` in format ``fmt`` (default: from the file name)."""
+           as_of: dt.date | str | None = None, *, review: Review | None = None) -> Path:
+    """Write ``register`` to ``path`` in format ``fmt`` (default: from the file name), rendering
+    ``review`` (one graph, classification and audit; built here when not given)."""
     fmt = fmt or format_for(path)
+    review = review if review is not None else Review(register, as_of)
     if fmt == "xlsx":
-        return write_workbook(register, path, layout, as_of).path
+        return write_workbook(register, path, layout, as_of, review=review).path
     if fmt == "csv":
         if Path(path).suffix.lower() == ".csv":
             raise ValueError("the csv export writes one file per sheet: give a folder or a .zip file name")
-        return write_csv(register, path, layout, as_of)
+        return write_csv(register, path, layout, as_of, review=review)
     if fmt == "json":
-        return write_json(register, path, layout, as_of)
+        return write_json(register, path, layout, as_of, review=review)
     raise ValueError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")

@@ -22,12 +22,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from audit_lib.audit.core import finding_row
 from audit_lib.export.context import ExportContext, build_context
 from audit_lib.export.sheet import Sheet, plain
 from audit_lib.export.workbook import LAYOUTS, layout_sheets
 from audit_lib.io.atomic import atomic_folder, atomic_write
 from audit_lib.io.cells import csv_text
 from audit_lib.model import Register
+from audit_lib.review import Review
 
 FORMAT_VERSION = 1
 _CSV_NAME = re.compile(r"^[0-9]{2}_[a-z0-9_]+\.csv$")
@@ -43,37 +45,49 @@ def _csv_value(value: Any) -> Any:
         return csv_text(value)
     if isinstance(value, bool):
         return "true" if value else "false"
-    return "" if value is None else value
+    if value is None or (isinstance(value, float) and value != value):  # None, NaN: empty
+        return ""
+    return value
+
+
+def csv_rows(rows: Iterable[Iterable[Any]], lineterminator: str = "\r\n") -> str:
+    """The one CSV writer: rows as CSV text, formula-like text guarded (:func:`audit_lib.io.cells.csv_text`).
+
+    Used by the csv export and by the CLI's ``--format csv`` tables.
+    """
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator=lineterminator)
+    for row in rows:
+        writer.writerow([_csv_value(v) for v in row])
+    return buf.getvalue()
 
 
 def _csv_bytes(rows: Iterable[list[Any]]) -> bytes:
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([_csv_value(v) for v in row])
-    return buf.getvalue().encode("utf-8-sig")
+    return csv_rows(rows).encode("utf-8-sig")
 
 
 def csv_files(sheets: Iterable[Sheet]) -> Iterable[tuple[str, bytes]]:
     """(file name, content) of each csv file, numbered in sheet order."""
-    for i, sheet in enumerate(sheets, 1):
+    for i, sheet in enumerate((s for s in sheets if not s.print_only), 1):
         stem = f"{i:02d}_{_slug(sheet.name)}"
         if sheet.preamble:
             yield f"{stem}_preamble.csv", _csv_bytes(sheet.preamble)
         yield f"{stem}.csv", _csv_bytes([sheet.headers, *sheet.rows])
 
 
-def _check(layout: str) -> None:
+def _flat_context(register: Register, layout: str, as_of: dt.date | str | None,
+                  generated: dt.datetime | None, review: Review | None) -> ExportContext:
+    """The context of a csv or json export: no diagram, rows as records (no print continuation)."""
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}: choose one of {', '.join(LAYOUTS)}")
+    return build_context(register, as_of, diagram=False, generated=generated, review=review, printed=False)
 
 
 def write_csv(register: Register, path: str | Path, layout: str = "standard",
-              as_of: dt.date | str | None = None, *, generated: dt.datetime | None = None) -> Path:
+              as_of: dt.date | str | None = None, *, generated: dt.datetime | None = None,
+              review: Review | None = None) -> Path:
     """Write one csv per sheet into folder ``path`` (or a zip when ``path`` ends in .zip)."""
-    _check(layout)
-    ctx = build_context(register, as_of, diagram=False, generated=generated)
-    sheets = layout_sheets(ctx, layout)
+    sheets = layout_sheets(_flat_context(register, layout, as_of, generated, review), layout)
     target = Path(path)
     if target.suffix.lower() == ".zip":
         def _zip(tmp: Path) -> None:
@@ -104,7 +118,7 @@ def json_document(ctx: ExportContext, layout: str = "standard") -> dict[str, Any
     reg = ctx.register
     sheets = []
     for sheet in layout_sheets(ctx, layout):
-        if sheet.kind != "human":
+        if sheet.kind != "human" or sheet.print_only:
             continue
         headers = sheet.headers
         sheets.append({
@@ -125,7 +139,7 @@ def json_document(ctx: ExportContext, layout: str = "standard") -> dict[str, Any
         "warnings": [w for w in (ctx.transfers_error, ctx.findings_error) if w],
         "sheets": sheets,
         "transfers": None if ctx.transfers is None else [_as_dict(t) for t in ctx.transfers],
-        "findings": ctx.findings,
+        "findings": [finding_row(f) for f in ctx.findings],
         "register": reg.model_dump(mode="json", exclude={"source_path", "source_hash"}),
     }
 
@@ -137,11 +151,10 @@ def _as_dict(obj: Any) -> dict[str, Any]:
 
 
 def write_json(register: Register, path: str | Path, layout: str = "standard",
-               as_of: dt.date | str | None = None, *, generated: dt.datetime | None = None) -> Path:
+               as_of: dt.date | str | None = None, *, generated: dt.datetime | None = None,
+               review: Review | None = None) -> Path:
     """Write the export as one JSON document to ``path``."""
-    _check(layout)
-    ctx = build_context(register, as_of, diagram=False, generated=generated)
-    doc = json_document(ctx, layout)
+    doc = json_document(_flat_context(register, layout, as_of, generated, review), layout)
 
     def _write(tmp: Path) -> None:
         with open(tmp, "w", encoding="utf-8") as fh:

@@ -56,7 +56,7 @@ def mark_assumed(value: Any, field: str, assumed: dict[str, list[str]]) -> Any:
     """Add the assumption to a cell whose field is an assumption to confirm, marked visibly."""
     if field not in assumed:
         return value
-    note = f"\u26a0 {ASSUMED}: " + " / ".join(assumed[field])
+    note = f"\u26a0 {ASSUMED} (stated on sheet Assumptions to confirm)"
     if isinstance(value, Mark):
         return Mark(f"{value.text}\n{note}", value.kind)
     return Mark(f"{value}\n{note}" if value else note, "assumed")
@@ -158,11 +158,16 @@ def transfers_cell(ctx: ExportContext, activity: ProcessingActivity) -> Any:
     return "No transfer to a third country or international organisation"
 
 
-def measure_line(register: Register, measure_id: str) -> str:
+def _line(find: Any, key: str, describe: Any) -> str:
+    """``describe(record)`` of the record ``find(key)`` returns, or the key itself when there is none."""
     try:
-        m = register.security_measure(measure_id)
+        record = find(key)
     except KeyError:
-        return measure_id
+        return key
+    return describe(record)
+
+
+def _measure(register: Register, m: Any) -> str:
     text = f"{m.name} [{m.id}] ({m.type})"
     if m.description:
         text += f": {m.description}"
@@ -171,20 +176,20 @@ def measure_line(register: Register, measure_id: str) -> str:
     return text
 
 
+def measure_line(register: Register, measure_id: str) -> str:
+    """A security measure: name, id, type, description, who operates it (Art 30(1)(g))."""
+    return _line(register.security_measure, measure_id, lambda m: _measure(register, m))
+
+
 def users_text(ctx: ExportContext, kind: str, key: str) -> str | None:
     """The activities using a recipient, security measure or system, one per line."""
     return "\n".join(f"{a.name} [{a.id}]" for a in ctx.users.get((kind, key), [])) or None
 
 
 def system_line(register: Register, system_id: str) -> str:
-    try:
-        s = register.system(system_id)
-    except KeyError:
-        return system_id
-    text = f"{s.name} [{s.id}]"
-    if s.countries:
-        text += f" ({countries_text(s.countries)})"
-    return text
+    """A system: name, id and countries."""
+    return _line(register.system, system_id, lambda s: f"{s.name} [{s.id}]" + (
+        f" ({countries_text(s.countries)})" if s.countries else ""))
 
 
 def assumption_cell(record: Any) -> Any:

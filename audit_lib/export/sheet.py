@@ -7,19 +7,31 @@ them carry exactly the same cell values.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from dataclasses import field as _field
 from typing import Any
+
+Cell = Callable[[Any, Any], Any]
+"""A cell function: ``(context, record) -> value`` (text, a :class:`Mark`, a number, or None)."""
 
 
 @dataclass(frozen=True)
 class Column:
-    """One column: its header, width in characters, and what the Guide sheet says about it."""
+    """One column of the spec: header, width, article, guide text, field and cell function side by side.
+
+    ``cell(ctx, record)`` computes the value; ``field`` names the model field shown (its
+    assumptions to confirm are marked on the cell); ``blank`` is what an empty cell shows
+    instead (the Guide then says the column is never blank).
+    """
 
     header: str
     width: int = 24
     article: str = ""
     guide: str = ""
+    field: str = ""
+    cell: Cell | None = _field(default=None, compare=False)
+    blank: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,7 +57,7 @@ class Sheet:
     columns: list[Column]
     rows: Iterable[list[Any]]
     title: str = ""
-    preamble: list[list[Any]] = field(default_factory=list)
+    preamble: list[list[Any]] = _field(default_factory=list)
     kind: str = "human"
     hidden: bool = False
     image_png: bytes | None = None
@@ -60,6 +72,17 @@ class Sheet:
     """Right page footer when printed, with &P / &N page fields (default: 'Page &P of &N')."""
     min_print_scale: float | None = None
     """Smallest print scale (default ``xlsx.MIN_PRINT_SCALE``); 0.8 prints 10 pt page headers at 8 pt."""
+    """How the sheet prints on A4: ``landscape`` (wide tables) or ``portrait`` (cover, record cards)."""
+    page_breaks: list[int] = _field(default_factory=list)
+    """Data rows (1-based, counted from the first row after the header) that start a new printed page."""
+    fit_page: bool = False
+    """Print the whole sheet on one page (the diagram)."""
+    print_columns: int = 0
+    """When set, only the first ``print_columns`` columns print (a wide table whose full content
+    prints elsewhere, e.g. on the record cards): the printed page is an index, the screen has all."""
+    print_only: bool = False
+    """A view for paper only (record cards, the diagram): left out of the csv and json exports,
+    which carry the same values in the table sheets."""
 
     @property
     def headers(self) -> list[str]:

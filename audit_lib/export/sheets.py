@@ -1,5 +1,6 @@
-"""The standard workbook's sheets after the Art 30 records: recipients, transfers, findings,
-commitments, security measures, systems, assumptions, taxonomy, data flows."""
+"""The standard workbook's sheets after the Art 30 records, each a column spec and its records:
+recipients, transfers, findings, commitments, security measures, systems, assumptions, taxonomy,
+data flows."""
 
 from __future__ import annotations
 
@@ -8,374 +9,308 @@ from typing import Any
 
 from audit_lib.analysis.tables import categories_of
 from audit_lib.export.context import ExportContext
-from audit_lib.export.render import (
-    BOOL_LABELS,
-    ROLE_ARTICLES,
-    assumption_cell,
-    mark_assumed,
-    missing,
-    named,
-    users_text,
-)
+from audit_lib.export.render import BOOL_LABELS, ROLE_ARTICLES, missing, named
 from audit_lib.export.sheet import Column, Mark, Sheet
+from audit_lib.export.spec import SOURCED, table, value_of
 from audit_lib.export.text import (
     ASSUMED,
-    assumed_fields,
     authorisation_text,
     contact_text,
     contract_text,
     countries_text,
     country_text,
-    evidence_text,
     field_line,
     lines,
     mechanism_text,
-    notes_text,
     sourced_parts,
     words,
     yes_no,
 )
-from audit_lib.model import Recipient, RecipientRole, Register
+from audit_lib.model import RecipientRole, Sourced
+from audit_lib.model.catalogue import CATALOGUE
+
+
+def _text(value: Any) -> str:
+    """An enum's value or the text itself (transfer status and mechanism may be either)."""
+    return str(getattr(value, "value", value))
+
+
+def _ids(items: list[Any]) -> str | None:
+    return "\n".join(f"{x.name} [{x.id}]" for x in items) or None
+
+
+def _users(kind: str) -> Any:
+    return lambda ctx, r: _ids(ctx.users.get((kind, r.id), []))
+
+
+def _dpa(ctx: ExportContext, r: Any) -> Any:
+    needs = r.role in (RecipientRole.processor, RecipientRole.sub_processor)
+    return contract_text(r.dpa) or (missing() if needs else "not needed (not a processor)")
+
 
 RECIPIENT_COLUMNS = [
-    Column("Recipient id", 16, "", "Stable identifier of the recipient."),
-    Column("Name", 26, "Art 30(1)(d)", "Legal entity name (or the category, for a placeholder)."),
+    Column("Recipient id", 16, "", "Stable identifier of the recipient.", "id"),
+    Column("Name", 26, "Art 30(1)(d)", "Legal entity name (or the category, for a placeholder).", "name"),
     Column("Role", 22, "Art 4(7)-(10), 26, 28", "Processor, sub-processor, joint or independent controller, "
-                                                "public authority, internal."),
-    Column("Category", 20, "", "What the recipient does (e.g. payment processing, hosting)."),
-    Column("Sub-processor of", 22, "Art 28(2)", "For a sub-processor: the processor that engaged it."),
-    Column("Its sub-processors", 24, "Art 28(2)", "Sub-processors this recipient engages."),
-    Column("Countries", 22, "Art 30(1)(e)", "Countries where it stores or accesses the data (ISO 3166-1)."),
-    Column("Address", 24, "", "Postal address."),
-    Column("Contact", 26, "", "Contact details."),
+           "public authority, internal.", "role", lambda ctx, r: ROLE_ARTICLES[r.role]),
+    Column("Category", 20, "", "What the recipient does (e.g. payment processing, hosting).", "category"),
+    Column("Sub-processor of", 22, "Art 28(2)", "For a sub-processor: the processor that engaged it.",
+           "parent", lambda ctx, r: named(ctx.register,
+                                          r.parent) if r.parent else None, "not a sub-processor"),
+    Column("Its sub-processors", 24, "Art 28(2)", "Sub-processors this recipient engages.", "",
+           lambda ctx, r: _ids(ctx.children.get(r.id, [])), "none recorded"),
+    Column("Countries", 22, "Art 30(1)(e)", "Countries where it stores or accesses the data (ISO 3166-1).",
+           "countries", lambda ctx, r: countries_text(r.countries), "Not recorded"),
+    Column("Address and contact", 28, "", "Postal address and contact details.", "contact",
+           lambda ctx, r: lines(r.address, contact_text(r.contact)), "Not recorded"),
     Column("DPA / contract \u2014 Art 28(3)", 22, "Art 28(3)", "The data processing agreement: reference, "
-                                                            "date, link."),
-    Column("Joint controller arrangement \u2014 Art 26", 22, "Art 26", "The Art 26 arrangement."),
+           "date, link.", "dpa", _dpa),
+    Column("Joint controller arrangement \u2014 Art 26", 22, "Art 26", "The Art 26 arrangement.",
+           "joint_controller_arrangement", lambda ctx, r: contract_text(r.joint_controller_arrangement)),
     Column("Sub-processor authorisation \u2014 Art 28(2)", 22, "Art 28(2)",
-           "General or specific authorisation by the controller."),
-    Column(BOOL_LABELS["dpf_certified"], 10, "Art 45", "Certified under the EU-US Data Privacy Framework."),
-    Column("Transfer mechanisms \u2014 Art 46, 49", 44, "Art 46, 47, 49",
-           "Transfer tools declared (adequacy is computed, see Transfers)."),
-    Column(BOOL_LABELS["placeholder"], 16, "Art 30(1)(d)",
-           "yes when the policy names only a category of recipient, not the entity."),
-    Column("Privacy policy", 24, "", "The recipient's privacy policy."),
-    Column("Used by activities", 26, "Art 30(1)(d)", "Activities that disclose data to this recipient."),
-    Column("Evidence (policy text)", 60, "Art 5(2)", "Policy sentence(s) the entry is based on."),
-    Column("Assumptions to confirm", 40, "Art 5(2)", "Assumptions made where the source is silent."),
-    Column("Notes", 30, "", "Free notes."),
+           "General or specific authorisation by the controller.", "sub_processor_authorisation",
+           lambda ctx, r: authorisation_text(r.sub_processor_authorisation)),
+    Column(BOOL_LABELS["dpf_certified"], 10, "Art 45", "Certified under the EU-US Data Privacy Framework.",
+           "dpf_certified", lambda ctx, r: yes_no(r.dpf_certified), "not stated"),
+    Column("Transfer mechanisms \u2014 Art 46, 49", 40, "Art 46, 47, 49",
+           "Transfer tools declared (adequacy is computed, see Transfers).", "transfer_mechanisms",
+           lambda ctx, r: "\n".join(mechanism_text(m) for m in r.transfer_mechanisms), "none declared"),
+    Column(BOOL_LABELS["placeholder"], 14, "Art 30(1)(d)",
+           "yes when the policy names only a category of recipient, not the entity.", "placeholder",
+           lambda ctx, r: "yes: the policy names only a category of recipient" if r.placeholder else "no"),
+    Column("Privacy policy", 24, "", "The recipient's privacy policy.", "privacy_policy_url"),
+    Column("Used by activities", 26, "Art 30(1)(d)", "Activities that disclose data to this recipient.", "",
+           _users("recipient"), "no activity"),
+    *SOURCED,
 ]
 
 
-def _recipient_rows(ctx: ExportContext) -> Iterator[list[Any]]:
-    reg = ctx.register
-    for r in reg.recipients:
-        r: Recipient
-        assumed = assumed_fields(r)
-        needs_dpa = r.role in (RecipientRole.processor, RecipientRole.sub_processor)
-        dpa: Any = contract_text(r.dpa) or (missing() if needs_dpa else None)
-        subs = ctx.children.get(r.id, [])
-        yield [
-            r.id,
-            r.name,
-            mark_assumed(ROLE_ARTICLES[r.role], "role", assumed),
-            mark_assumed(r.category, "category", assumed),
-            named(reg, r.parent) if r.parent else None,
-            "\n".join(f"{s.name} [{s.id}]" for s in subs) or None,
-            mark_assumed(countries_text(r.countries) or missing(), "countries", assumed),
-            mark_assumed(r.address, "address", assumed),
-            mark_assumed(contact_text(r.contact), "contact", assumed),
-            mark_assumed(dpa, "dpa", assumed),
-            mark_assumed(contract_text(r.joint_controller_arrangement), "joint_controller_arrangement",
-                         assumed),
-            mark_assumed(authorisation_text(r.sub_processor_authorisation), "sub_processor_authorisation",
-                         assumed),
-            mark_assumed(yes_no(r.dpf_certified), "dpf_certified", assumed),
-            mark_assumed("\n".join(mechanism_text(m) for m in r.transfer_mechanisms) or None,
-                         "transfer_mechanisms", assumed),
-            "yes: the policy names only a category of recipient" if r.placeholder else "no",
-            r.privacy_policy_url,
-            users_text(ctx, "recipient", r.id),
-            evidence_text(r),
-            assumption_cell(r),
-            notes_text(r),
-        ]
-
-
 def recipients_sheet(ctx: ExportContext) -> Sheet:
-    return Sheet("Recipients", RECIPIENT_COLUMNS, _recipient_rows(ctx), freeze_columns=2,
+    return table(ctx, "Recipients", RECIPIENT_COLUMNS, ctx.register.recipients, freeze_columns=2,
                  description="Every party personal data are disclosed to (Art 30(1)(d)).")
 
 
 TRANSFER_COLUMNS = [
-    Column("Exporter", 24, "Art 44", "Who sends the data: the controller, or a processor (onward transfer)."),
-    Column("Importer", 26, "Art 44", "Who receives the data in the third country."),
-    Column("Importer role", 16, "", "Role of the importer."),
-    Column("Country", 20, "Art 30(1)(e)", "The third country."),
-    Column("Data categories", 36, "Art 30(1)(c)", "Categories of personal data transferred."),
-    Column("Activities", 26, "Art 30(1)", "Processing activities the transfer serves."),
-    Column("Mechanism", 16, "Chapter V", "adequacy, dpf, scc, bcr, code_of_conduct, certification, "
-                                         "ad_hoc_clauses, derogation or none."),
-    Column("Article", 22, "Art 45-49", "The article the transfer relies on."),
-    Column("Decision", 24, "Art 45", "Adequacy decision relied on, when any."),
-    Column("Status", 18, "", "compliant, safeguard to verify, or no lawful mechanism."),
-    Column("Onward", 9, "Art 44", "yes for an onward transfer (processor to sub-processor)."),
-    Column("Flags", 18, "", "Contradictions found in the declarations."),
-    Column("Note", 50, "", "Why the transfer is classified so."),
-    Column("As of", 11, "", "Date the classification applies to (reference data in force then)."),
+    Column("Exporter", 24, "Art 44", "Who sends the data: the controller, or a processor (onward transfer).",
+           "exporter", lambda ctx, t: f"{t.exporter_name} [{t.exporter}]"),
+    Column("Importer", 26, "Art 44", "Who receives the data in the third country.", "importer",
+           lambda ctx, t: f"{t.importer_name} [{t.importer}]"),
+    Column("Importer role", 14, "", "Role of the importer.", "importer_role",
+           lambda ctx, t: words(t.importer_role or "") or None),
+    Column("Country", 18, "Art 30(1)(e)", "The third country.", "country",
+           lambda ctx, t: country_text(t.country) if t.country else None, "Not recorded: country"),
+    Column("Data categories", 32, "Art 30(1)(c)", "Categories of personal data transferred.",
+           "data_categories",
+           lambda ctx, t: "\n".join(t.data_categories)),
+    Column("Activities", 24, "Art 30(1)", "Processing activities the transfer serves.", "activities",
+           lambda ctx, t: "\n".join(t.activities)),
+    Column("Mechanism", 14, "Chapter V", "adequacy, dpf, scc, bcr, code_of_conduct, certification, "
+           "ad_hoc_clauses, derogation or none.", "mechanism", lambda ctx, t: _text(t.mechanism)),
+    Column("Article", 20, "Art 45-49", "The article the transfer relies on.", "article"),
+    Column("Decision", 18, "Art 45", "Adequacy decision relied on, when any.", "decision", None, "none"),
+    Column("Status", 16, "", "compliant, safeguard to verify, or no lawful mechanism (from the "
+           "transfer classification).", "status", lambda ctx, t: _status(t)),
+    Column("Onward", 8, "Art 44", "yes for an onward transfer (processor to sub-processor).", "onward",
+           lambda ctx, t: yes_no(t.onward)),
+    Column("Note", 44, "", "Why the transfer is classified so, and contradictions found in the declarations.",
+           "note", lambda ctx, t: lines(t.note, ", ".join(t.flags or []) or None)),
 ]
 
 
-def _transfer_rows(ctx: ExportContext) -> Iterator[list[Any]]:
-    if ctx.transfers is None:
-        yield [Mark(ctx.transfers_error or "Transfers not classified.", "warning")] + [None] * 13
-        return
-    if not ctx.transfers:
-        yield [Mark("No transfer of personal data to a third country or international organisation.",
-                    "info")] + [None] * 13
-        return
-    for t in ctx.transfers:
-        if t.importer_kind == "international_organisation":
-            where = f"{t.country_name} (international organisation)"
-        else:
-            where = country_text(t.country) if t.country else missing("country")
-        yield [
-            f"{t.exporter_name} [{t.exporter}]",
-            f"{t.importer_name} [{t.importer}]",
-            words(t.importer_role) or None,
-            where,
-            "\n".join(t.data_categories) or None,
-            "\n".join(t.activities) or None,
-            t.mechanism,
-            t.article,
-            t.decision,
-            Mark(t.status, "missing") if t.status == "no lawful mechanism" else (
-                Mark(t.status, "warning") if t.status != "compliant" else t.status),
-            yes_no(t.onward),
-            ", ".join(t.flags) or None,
-            t.note or None,
-            t.as_of or (ctx.as_of.isoformat() if ctx.as_of else None),
-        ]
+def _status(t: Any) -> Any:
+    status = _text(t.status)
+    if status == "compliant":
+        return status
+    return Mark(status, "missing" if status == "no lawful mechanism" else "warning")
+
+
+def _message_rows(columns: list[Column], message: Mark) -> list[list[Any]]:
+    return [[message] + [None] * (len(columns) - 1)]
 
 
 def transfers_sheet(ctx: ExportContext) -> Sheet:
-    return Sheet("Transfers", TRANSFER_COLUMNS, _transfer_rows(ctx), freeze_columns=2,
-                 description="Every flow of personal data to a party outside the EEA, classified "
-                             "(Chapter V, Art 44-49).")
+    description = ("Every flow of personal data to a party outside the EEA, classified (Chapter V, "
+                   f"Art 44-49), as of {ctx.as_of.isoformat() if ctx.as_of else 'the date generated'}.")
+    if ctx.transfers is None or not ctx.transfers:
+        message = Mark(ctx.transfers_error or "Transfers not classified.",
+                       "warning") if ctx.transfers is None \
+            else Mark("No transfer of personal data to a third country or international organisation.",
+                      "info")
+        return Sheet("Transfers", TRANSFER_COLUMNS, _message_rows(TRANSFER_COLUMNS, message),
+                     freeze_columns=2, description=description)
+    return table(ctx, "Transfers", TRANSFER_COLUMNS, ctx.transfers, freeze_columns=2, description=description)
+
+
+def _severity(ctx: ExportContext, f: Any) -> Any:
+    sev = _text(f.severity)
+    return Mark(sev, "missing") if sev == "high" else sev
 
 
 FINDING_COLUMNS = [
-    Column("Severity", 10, "", "high, medium, low, info."),
-    Column("Code", 11, "", "Stable rule code (ROPA-X001: an Art 30 item this workbook shows as "
-                           "Not recorded)."),
-    Column("Article", 18, "", "Article the finding concerns."),
-    Column("Record", 18, "", "Record id concerned."),
-    Column("Field", 18, "", "Field concerned."),
-    Column("Finding", 60, "", "What is wrong."),
-    Column("Remedy", 50, "", "How to fix it."),
-    Column("Source", 9, "", "audit (ropa audit rules) or export (this workbook)."),
+    Column("Severity", 9, "", "high, medium, low, info.", "severity", _severity),
+    Column("Code", 11, "", "Stable rule code (see docs/audit-rules.md).", "code"),
+    Column("Article", 14, "", "Article the finding concerns.", "article"),
+    Column("Record", 15, "", "Record id concerned.", "record"),
+    Column("Field", 14, "", "Field concerned.", "field"),
+    Column("Finding", 46, "", "What is wrong.", "message"),
+    Column("Remedy", 40, "", "How to fix it.", "remedy"),
 ]
-
-
-def _finding_rows(ctx: ExportContext) -> Iterator[list[Any]]:
-    if ctx.findings_error:
-        yield [Mark("warning", "warning"), None, None, None, None,
-               Mark(ctx.findings_error, "warning"), None, "export"]
-    for f in ctx.findings:
-        sev = f.get("severity", "")
-        yield [Mark(sev, "missing") if sev == "high" else sev, f.get("code"), f.get("article"),
-               f.get("record"), f.get("field"), f.get("message"), f.get("remedy"), f.get("source")]
-    if not ctx.findings and not ctx.findings_error:
-        yield [Mark("none", "info"), None, None, None, None, "No finding.", None, "audit"]
 
 
 def findings_sheet(ctx: ExportContext) -> Sheet:
-    return Sheet("Findings", FINDING_COLUMNS, _finding_rows(ctx), freeze_columns=0,
-                 description="The audit's findings, most severe first, and the items this workbook had "
-                             "to show as Not recorded.")
+    description = "The audit's findings (exactly what `ropa audit` reports), most severe first."
+    if ctx.findings_error or not ctx.findings:
+        message = Mark(ctx.findings_error, "warning") if ctx.findings_error else Mark("No finding.", "info")
+        return Sheet("Findings", FINDING_COLUMNS, _message_rows(FINDING_COLUMNS, message),
+                     description=description)
+    return table(ctx, "Findings", FINDING_COLUMNS, ctx.findings, description=description)
 
 
 COMMITMENT_COLUMNS = [
-    Column("Area", 22, "", "Data subject rights, breach procedure, children, cookies, other."),
-    Column("Item", 26, "", "The right, tracker or topic."),
-    Column("Article", 20, "", "The article the commitment implements."),
+    Column("Area", 20, "", "Data subject rights, breach procedure, children, cookies, other."),
+    Column("Item", 24, "", "The right, tracker or topic."),
+    Column("Article", 18, "", "The article the commitment implements."),
     Column("Commitment", 60, "", "What the organisation commits to, field by field."),
-    Column("Evidence (policy text)", 60, "Art 5(2)", "Policy sentence(s) the commitment is based on."),
-    Column("Assumptions to confirm", 40, "Art 5(2)", "Assumptions made where the source is silent."),
-    Column("Notes", 30, "", "Free notes."),
+    *SOURCED,
 ]
 
 
-def _commitment_rows(ctx: ExportContext) -> Iterator[list[Any]]:
+def _commitment(area: str, item: str, article: str | None, text: str | None, record: Any) -> list[Any]:
+    return [area, item, article, text, record]
+
+
+def _commitment_items(ctx: ExportContext) -> Iterator[list[Any]]:
+    """(area, item, article, commitment text, record) for every organisation-wide commitment."""
     reg = ctx.register
     com = reg.commitments
-    n = 0
     for r in com.rights:
-        n += 1
-        yield ["Data subject rights", words(r.right.value).capitalize(), r.right.article,
-               lines(field_line("How", r.how), field_line("Response time", r.response_time),
-                     field_line("Limitations", r.limitations)) or None,
-               evidence_text(r), assumption_cell(r), notes_text(r)]
+        yield _commitment("Data subject rights", words(r.right.value).capitalize(), r.right.article,
+                          lines(field_line("How", r.how), field_line("Response time", r.response_time),
+                                field_line("Limitations", r.limitations)), r)
     if com.breach_procedure:
         b = com.breach_procedure
-        n += 1
         hours = f"{b.notify_authority_within_hours} hours" if b.notify_authority_within_hours is not None \
             else None
-        yield ["Personal data breach", "Breach procedure", "Art 33, Art 34",
-               lines(field_line("Decided by", b.decided_by),
-                     field_line("Supervisory authority notified within (Art 33(1))", hours),
-                     field_line("Notification of the authority (Art 33)", b.authority_notification),
-                     field_line("Communication to data subjects (Art 34)", b.data_subject_notification),
-                     field_line("Exceptions", b.exceptions),
-                     field_line("Internal sanctions", b.internal_sanctions)) or None,
-               evidence_text(b), assumption_cell(b), notes_text(b)]
+        yield _commitment("Personal data breach", "Breach procedure", "Art 33, Art 34", lines(
+            field_line("Decided by", b.decided_by),
+            field_line("Supervisory authority notified within (Art 33(1))", hours),
+            field_line("Notification of the authority (Art 33)", b.authority_notification),
+            field_line("Communication to data subjects (Art 34)", b.data_subject_notification),
+            field_line("Exceptions", b.exceptions),
+            field_line("Internal sanctions", b.internal_sanctions)), b)
     if com.children:
         c = com.children
-        n += 1
-        yield ["Children", "Children's data policy", "Art 8",
-               lines(field_line("Minimum age", c.minimum_age),
-                     field_line(BOOL_LABELS["directed_at_children"], c.directed_at_children),
-                     field_line("Age verification", c.age_verification),
-                     field_line("On discovering a child's data", c.on_discovery)) or None,
-               evidence_text(c), assumption_cell(c), notes_text(c)]
+        yield _commitment("Children", "Children's data policy", "Art 8", lines(
+            field_line("Minimum age", c.minimum_age),
+            field_line(BOOL_LABELS["directed_at_children"], c.directed_at_children),
+            field_line("Age verification", c.age_verification),
+            field_line("On discovering a child's data", c.on_discovery)), c)
     for k in com.cookies:
-        n += 1
-        yield ["Cookies and trackers", f"{k.name} [{k.id}]", "ePrivacy Directive Art 5(3)",
-               lines(field_line("Provider", named(reg, k.provider) if k.provider else None),
-                     field_line("Purpose", k.purpose), field_line("Type", words(k.type)),
-                     field_line(BOOL_LABELS["consent_required"], k.consent_required),
-                     field_line("Consent mechanism", k.consent_mechanism),
-                     field_line("Duration", k.duration)),
-               evidence_text(k), assumption_cell(k), notes_text(k)]
+        yield _commitment("Cookies and trackers", f"{k.name} [{k.id}]", "ePrivacy Directive Art 5(3)", lines(
+            field_line("Provider", named(reg, k.provider) if k.provider else None),
+            field_line("Purpose", k.purpose), field_line("Type", words(k.type)),
+            field_line(BOOL_LABELS["consent_required"], k.consent_required),
+            field_line("Consent mechanism", k.consent_mechanism),
+            field_line("Duration", k.duration)), k)
     for o in com.other:
-        n += 1
-        yield ["Other commitments", o.topic, None, o.statement, evidence_text(o), assumption_cell(o),
-               notes_text(o)]
-    if n == 0:
-        yield ["Commitments", Mark("None recorded", "warning"), None,
-               "The register records no organisation-wide commitments (rights, breach procedure, "
-               "children, cookies).", None, None, None]
+        yield _commitment("Other commitments", o.topic, None, o.statement, o)
 
 
 def commitments_sheet(ctx: ExportContext) -> Sheet:
-    return Sheet("Commitments", COMMITMENT_COLUMNS, _commitment_rows(ctx),
-                 description="Organisation-wide commitments of the privacy policy: how each right is "
-                             "answered, the breach procedure, children, cookies, other statements.")
+    description = ("Organisation-wide commitments of the privacy policy: how each right is answered, the "
+                   "breach procedure, children, cookies, other statements.")
+    rows = [head + [value_of(ctx, c, record, {}) for c in SOURCED]
+            for *head, record in _commitment_items(ctx)]
+    if not rows:
+        rows = _message_rows(COMMITMENT_COLUMNS, Mark(
+            "None recorded: the register records no organisation-wide commitments (rights, breach "
+            "procedure, children, cookies).", "warning"))
+    return Sheet("Commitments", COMMITMENT_COLUMNS, rows, description=description)
+
+
+def _measure_users(ctx: ExportContext, m: Any) -> str | None:
+    users = [f"{a.name} [{a.id}]" for a in ctx.users.get(("measure", m.id), [])]
+    users += [f"{p.name} [{p.id}] (processor)" for p in ctx.register.processor_activities
+              if m.id in p.security_measures]
+    return "\n".join(users) or None
 
 
 SECURITY_COLUMNS = [
-    Column("Measure id", 16, "", "Stable identifier of the measure."),
-    Column("Measure", 26, "Art 32(1)", "Name of the technical or organisational measure."),
-    Column("Type", 14, "Art 32(1)", "technical, organisational or physical."),
-    Column("Description", 60, "Art 30(1)(g)", "What the measure is."),
-    Column("Operated by", 24, "Art 28(3)(c)", "Recipients that operate it, when not the controller."),
-    Column("Used by activities", 30, "Art 30(1)(g)", "Activities protected by the measure."),
-    Column("Evidence (policy text)", 60, "Art 5(2)", "Policy sentence(s) the entry is based on."),
-    Column("Assumptions to confirm", 40, "Art 5(2)", "Assumptions made where the source is silent."),
-    Column("Notes", 30, "", "Free notes."),
+    Column("Measure id", 16, "", "Stable identifier of the measure.", "id"),
+    Column("Measure", 26, "Art 32(1)", "Name of the technical or organisational measure.", "name"),
+    Column("Type", 14, "Art 32(1)", "technical, organisational or physical.", "type"),
+    Column("Description", 60, "Art 30(1)(g)", "What the measure is.", "description", None, "Not recorded"),
+    Column("Operated by", 24, "Art 28(3)(c)", "Recipients that operate it, when not the controller.",
+           "applies_to", lambda ctx, m: "\n".join(named(ctx.register, r) for r in m.applies_to),
+           "the controller"),
+    Column("Used by activities", 30, "Art 30(1)(g)", "Activities protected by the measure.", "",
+           _measure_users, "no activity"),
+    *SOURCED,
 ]
 
 
-def _security_rows(ctx: ExportContext) -> Iterator[list[Any]]:
-    reg = ctx.register
-    for m in reg.security_measures:
-        assumed = assumed_fields(m)
-        users = [f"{a.name} [{a.id}]" for a in ctx.users.get(("measure", m.id), [])]
-        users += [f"{p.name} [{p.id}] (processor)" for p in reg.processor_activities
-                  if m.id in p.security_measures]
-        yield [m.id, m.name, mark_assumed(m.type, "type", assumed),
-               mark_assumed(m.description or missing("description"), "description", assumed),
-               mark_assumed("\n".join(named(reg, r) for r in m.applies_to) or None, "applies_to", assumed),
-               "\n".join(users) or None, evidence_text(m), assumption_cell(m), notes_text(m)]
-
-
 def security_sheet(ctx: ExportContext) -> Sheet:
-    return Sheet("Security measures", SECURITY_COLUMNS, _security_rows(ctx), freeze_columns=2,
+    return table(ctx, "Security measures", SECURITY_COLUMNS, ctx.register.security_measures, freeze_columns=2,
                  description="Technical and organisational security measures (Art 32, Art 30(1)(g)).")
 
 
 SYSTEM_COLUMNS = [
-    Column("System id", 16, "", "Stable identifier of the system."),
-    Column("System", 26, "", "Name of the system holding personal data."),
-    Column("Description", 50, "", "What the system is."),
-    Column("Hosted by", 26, "Art 28", "Recipient hosting it, if any."),
-    Column("Countries", 24, "Art 30(1)(e)", "Where the system is."),
-    Column("Used by activities", 30, "", "Activities whose data it holds."),
-    Column("Evidence (policy text)", 60, "Art 5(2)", "Policy sentence(s) the entry is based on."),
-    Column("Assumptions to confirm", 40, "Art 5(2)", "Assumptions made where the source is silent."),
-    Column("Notes", 30, "", "Free notes."),
+    Column("System id", 16, "", "Stable identifier of the system.", "id"),
+    Column("System", 26, "", "Name of the system holding personal data.", "name"),
+    Column("Description", 50, "", "What the system is.", "description", None, "Not recorded"),
+    Column("Hosted by", 26, "Art 28", "Recipient hosting it, if any.", "hosted_by",
+           lambda ctx, s: named(ctx.register, s.hosted_by) if s.hosted_by else None, "the controller"),
+    Column("Countries", 24, "Art 30(1)(e)", "Where the system is.", "countries",
+           lambda ctx, s: countries_text(s.countries), "Not recorded"),
+    Column("Used by activities", 30, "", "Activities whose data it holds.", "", _users("system"),
+           "no activity"),
+    *SOURCED,
 ]
 
 
-def _system_rows(ctx: ExportContext) -> Iterator[list[Any]]:
-    reg = ctx.register
-    for s in reg.systems:
-        assumed = assumed_fields(s)
-        users = [f"{a.name} [{a.id}]" for a in ctx.users.get(("system", s.id), [])]
-        yield [s.id, s.name, mark_assumed(s.description, "description", assumed),
-               mark_assumed(named(reg, s.hosted_by) if s.hosted_by else None, "hosted_by", assumed),
-               mark_assumed(countries_text(s.countries) or None, "countries", assumed),
-               "\n".join(users) or None, evidence_text(s), assumption_cell(s), notes_text(s)]
-
-
 def systems_sheet(ctx: ExportContext) -> Sheet:
-    return Sheet("Systems", SYSTEM_COLUMNS, _system_rows(ctx), freeze_columns=2,
+    return table(ctx, "Systems", SYSTEM_COLUMNS, ctx.register.systems, freeze_columns=2,
                  description="Systems holding personal data.")
 
 
 ASSUMPTION_COLUMNS = [
-    Column("Status", 16, "Art 5(2)", "To confirm, or confirmed."),
-    Column("Record type", 16, "", "Kind of record."),
-    Column("Record id", 18, "", "Record the assumption belongs to."),
-    Column("Record", 26, "", "Name of the record."),
+    Column("Status", 14, "Art 5(2)", "To confirm, or confirmed."),
+    Column("Record", 36, "", "The record the assumption belongs to (kind, name, id)."),
     Column("Field", 26, "", "The field the assumption fills in (path inside the record)."),
     Column("Assumption", 70, "", "What was assumed, and why."),
 ]
 
 
-def all_records(register: Register) -> Iterator[tuple[str, str, str, Any]]:
-    """(record type, id, name, record) of every top-level record of a register."""
-    org = register.organisation
-    yield "organisation", "organisation", org.name, org
-    for a in register.activities:
-        yield "activity", a.id, a.name, a
-    for r in register.recipients:
-        yield "recipient", r.id, r.name, r
-    for m in register.security_measures:
-        yield "security measure", m.id, m.name, m
-    for s in register.systems:
-        yield "system", s.id, s.name, s
-    for p in register.processor_activities:
-        yield "processor activity", p.id, p.name, p
-    com = register.commitments
-    for r in com.rights:
-        yield "right", r.right.value, words(r.right.value), r
-    if com.breach_procedure:
-        yield "breach procedure", "breach_procedure", "Breach procedure", com.breach_procedure
-    if com.children:
-        yield "children policy", "children", "Children's data policy", com.children
-    for k in com.cookies:
-        yield "cookie", k.id, k.name, k
-    for o in com.other:
-        yield "commitment", o.topic, o.topic, o
+def _record_name(record: Any, path: str) -> str:
+    name = getattr(record, "name", None) or getattr(record, "topic", None)
+    return f"{name} [{path}]" if name else path
 
 
 def _assumption_rows(ctx: ExportContext) -> Iterator[list[Any]]:
     n = 0
-    for kind, rid, name, record in all_records(ctx.register):
-        for path, rec in sourced_parts(record):
-            for a in rec.assumptions:
-                n += 1
-                where = f"{path}.{a.field}" if path else a.field
-                status = Mark(ASSUMED, "assumed") if a.to_confirm else "Confirmed"
-                yield [status, kind, rid, name, where, a.statement]
+    for kind in CATALOGUE:
+        if not issubclass(kind.model, Sourced):  # only sourced records carry assumptions
+            continue
+        for index, record in enumerate(kind.records(ctx.register)):
+            yield from _assumptions_of(kind.label, record, kind.path(record, index))
+            n += sum(len(rec.assumptions) for _, rec in sourced_parts(record))
     if n == 0:
-        yield [Mark("None", "info"), None, None, None, None, "The register records no assumption."]
+        yield [Mark("None", "info"), None, None, "The register records no assumption."]
+
+
+def _assumptions_of(label: str, record: Any, path: str) -> Iterator[list[Any]]:
+    for where, rec in sourced_parts(record):
+        for a in rec.assumptions:
+            status = Mark(ASSUMED, "assumed") if a.to_confirm else "Confirmed"
+            field = f"{where}.{a.field}" if where else a.field
+            yield [status, f"{label}: {_record_name(record, path)}", field, a.statement]
 
 
 def assumptions_sheet(ctx: ExportContext) -> Sheet:
     return Sheet("Assumptions to confirm", ASSUMPTION_COLUMNS, _assumption_rows(ctx),
-                 description="What the register keeper inferred where the source is silent: each to be "
-                             "confirmed before the record is relied on.")
+                 description="Every assumption, listed once: what the register keeper inferred where the "
+                             "source is silent, to confirm before the record is relied on. The cells an "
+                             "assumption fills are marked \u201c\u26a0 Assumption to confirm\u201d.")
 
 
 TAXONOMY_COLUMNS = [
@@ -425,13 +360,21 @@ def _flow_rows(ctx: ExportContext) -> Iterator[list[Any]]:
                    "onward (sub-processor)"]
 
 
-def data_flows_sheet(ctx: ExportContext) -> Sheet:
+DIAGRAM_SHEET = "Data-flow diagram"
+
+
+def diagram_sheet(ctx: ExportContext) -> Sheet:
+    """The data-flow picture alone, printed on one page of its own."""
     png, why = ctx.diagram_png()
-    message = Mark(why, "warning") if why else "The diagram (right of the table) shows data subjects, " \
-        "activities, systems, recipients and sub-processors, coloured by where their countries stand."
-    return Sheet(
-        "Data flows", FLOW_COLUMNS, _flow_rows(ctx),
-        preamble=[["Data flows"], [message]],
-        image_png=png, image_anchor="H1",
-        description="The data-flow diagram as an image, and every flow as a table row.",
-    )
+    message = Mark(why, "warning") if why else (
+        "Data subjects, activities, systems, recipients and sub-processors; every flow is a row of sheet "
+        "Data flows, every transfer a row of sheet Transfers.")
+    return Sheet(DIAGRAM_SHEET, [Column("Data-flow diagram", 120)], [[message]], image_png=png,
+                 image_anchor="A3", fit_page=True, print_only=True,
+                 description="The data-flow diagram as a picture, on a page of its own.")
+
+
+def data_flows_sheet(ctx: ExportContext) -> Sheet:
+    return Sheet("Data flows", FLOW_COLUMNS, _flow_rows(ctx),
+                 description="Every flow of personal data as a table row (the picture is on sheet "
+                             f"{DIAGRAM_SHEET}).")

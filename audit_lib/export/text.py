@@ -18,6 +18,7 @@ from audit_lib.model import (
     DataSource,
     Dpia,
     LegalBasis,
+    MechanismType,
     Purpose,
     Retention,
     Sourced,
@@ -25,12 +26,40 @@ from audit_lib.model import (
     TaxonomyRef,
     TransferMechanism,
 )
+from audit_lib.reference import transfers as ref
 from audit_lib.reference.countries import country_name
 from audit_lib.reference.taxonomy import is_criminal_data, is_special_category, label
 from audit_lib.reference.transfers import safeguard
 
 NOT_RECORDED = "Not recorded"
 ASSUMED = "Assumption to confirm"
+
+
+
+@cache
+def mechanism_reference(kind: MechanismType) -> tuple[str, str]:
+    """(name, article) of a declared transfer tool, from the dated reference data only.
+
+    Art 46 tools come from ``reference/safeguards.yaml`` (the SCC with their decision), DPF
+    from the adequacy decision it is (``reference/adequacy.yaml``), derogations from
+    ``reference/derogations.yaml`` (the common article of its entries).
+    """
+    if kind is MechanismType.dpf:
+        decision = next(d for d in ref.adequacy_history("US") if d.is_dpf)
+        note = decision.note.split(";")[0]
+        return f"{note} certification", f"Art 45, Decision {decision.decision}"
+    if kind is MechanismType.derogation:
+        articles = [d.article for d in ref.derogations()]
+        common = articles[0]
+        while not all(a.startswith(common) for a in articles):
+            common = common[:-1]
+        common = common[:common.rindex("(")] if common.endswith("(") else common
+        return "derogation for a specific situation", common
+    info = ref.safeguard(kind.value)
+    if kind is MechanismType.scc:
+        return info.name, f"{info.article}, Decision {ref.scc_decision()['decision']}"
+    return info.name, info.article
+
 
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 

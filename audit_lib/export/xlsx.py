@@ -16,7 +16,7 @@ import math
 import re
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
@@ -69,11 +70,11 @@ CHARS_PER_WIDTH = 1.1
 _HEADER_CHARS_PER_WIDTH = 1.0  # bold header text is wider
 _TITLE_LINE_PT, _TITLE_CHARS_PER_WIDTH = 20.0, 0.8  # the 14 pt bold title line
 
-# Printing: landscape, margins 0.4 inch left and right.
-MIN_PRINT_SCALE = 0.6
-"""Below this scale a printed sheet is hard to read: a wider sheet goes to A3 and, if need be,
-spans several pages wide."""
-_PAPER_PT = {Worksheet.PAPERSIZE_A4: 297 / 25.4 * 72, Worksheet.PAPERSIZE_A3: 420 / 25.4 * 72}
+# Printing: A4, margins 0.4 inch left and right, never below MIN_PRINT_SCALE.
+MIN_PRINT_SCALE = 0.75
+"""The smallest print scale: 11 pt type prints at 8.25 pt, the least a reader can read. A sheet too
+wide for one A4 page at this scale spans several pages wide, each repeating the identifying columns."""
+_PAPER_PT = {"landscape": 297 / 25.4 * 72, "portrait": 210 / 25.4 * 72}
 _SIDE_MARGINS_PT = 2 * 0.4 * 72
 
 _MARKS = {
@@ -81,7 +82,12 @@ _MARKS = {
     "assumed": (Font(name=_FONT, sz=11, italic=True, color="7F6000"), PatternFill("solid", fgColor="FFF2CC")),
     "warning": (Font(name=_FONT, sz=11, bold=True, color="833C0C"), PatternFill("solid", fgColor="FCE4D6")),
     "info": (Font(name=_FONT, sz=11, italic=True, color="595959"), None),
+    "title": (Font(name=_FONT, sz=12, bold=True, color="1F4E78"), PatternFill("solid", fgColor="DDEBF7")),
+    "label": (_LABEL_FONT, None),
 }
+MAX_PRINT_ROWS = 1_048_576
+CONTINUED = "(continued)"
+"""Marks the rows that carry on a row whose text is longer than one printed row can hold."""
 
 
 @dataclass
@@ -149,9 +155,11 @@ def _cell_text(value: Any) -> str | None:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-def row_height(values: Iterable[Any], chars_per_line: list[float], line_pt: float = LINE_PT) -> float:
+def row_height(values: Iterable[Any], chars_per_line: list[float], line_pt: float = LINE_PT, *,
+               cap: bool = True) -> float:
     """Points a row needs so no wrapped cell is clipped: the most lines of any of its cells times
-    ``line_pt``, capped at Excel's 409 points (Art 30(4): the record must be readable when printed).
+    ``line_pt``, capped at Excel's 409 points unless ``cap`` is False (a longer row is written as
+    continuation rows, see :func:`split_row`).
 
     ``chars_per_line[i]`` is how many characters fit on one line of column ``i``.
     """
@@ -162,12 +170,13 @@ def row_height(values: Iterable[Any], chars_per_line: list[float], line_pt: floa
             n = text_lines(text, cpl)
             if n > lines:
                 lines = n
-    return min(MAX_ROW_PT, lines * line_pt)
+    return min(MAX_ROW_PT, lines * line_pt) if cap else lines * line_pt
 
 
 def column_points(width: float) -> float:
-    """Printed width in points of a column ``width`` characters wide (7-pixel digits + 5 px padding)."""
-    return (width * 7 + 5) * 0.75
+    """Printed width in points of a column ``width`` characters wide, as LibreOffice prints it
+    (measured: 7.0 pt per unit at 100 %; Excel prints narrower, so the layout is safe in both)."""
+    return width * 7.0
 
 
 @dataclass(frozen=True)
@@ -191,22 +200,21 @@ def _pages_wide(points: list[float], title: int, capacity: float) -> int:
     return pages
 
 
-def print_layout(widths: list[float], id_columns: int = 0,
+def print_layout(widths: list[float], id_columns: int = 0, orientation: str = "landscape",
                  min_scale: float = MIN_PRINT_SCALE) -> PrintLayout:
-    """Legible landscape printing for columns of these widths (Art 30(4): the record is made
-    available to the supervisory authority, on paper too).
+    """Legible A4 printing for columns of these widths (Art 30(4): the record is made available to
+    the supervisory authority, on paper too).
 
-    A sheet that fits one A4 page width at 60 % scale or more prints on A4, one page wide. A wider
-    sheet prints on A3, one page wide if that keeps 60 % or more; otherwise it spans as many A3
-    pages wide as keep 60 %, each page repeating the identifying first ``id_columns`` columns
-    (at least one) so every printed row can be told apart.
+    A sheet that fits one page width at 75 % scale or more prints one page wide. A wider sheet
+    spans as many pages wide as keep 75 %, each page repeating the identifying first
+    ``id_columns`` columns (at least one) so every printed row can be told apart.
     """
     points = [column_points(w) for w in widths]
     total = sum(points) or 1.0
-    for paper in (Worksheet.PAPERSIZE_A4, Worksheet.PAPERSIZE_A3):
-        usable = _PAPER_PT[paper] - _SIDE_MARGINS_PT
-        if usable / total >= min_scale:
-            return PrintLayout(paper, 1, 0, min(1.0, usable / total))
+    paper = Worksheet.PAPERSIZE_A4
+    usable = _PAPER_PT[orientation] - _SIDE_MARGINS_PT
+    if usable / total >= min_scale:
+        return PrintLayout(paper, 1, 0, min(1.0, usable / total))
     title = max(1, min(id_columns, len(points)))
     capacity = usable / min_scale
     while title > 1 and sum(points[:title]) > capacity / 3:  # repeated columns take at most a third
@@ -217,6 +225,85 @@ def print_layout(widths: list[float], id_columns: int = 0,
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if _pages_wide(points, title, usable / mid) <= pages else (lo, mid)
     return PrintLayout(paper, pages, title, lo)
+
+
+def wrap_lines(text: str, chars_per_line: float) -> list[tuple[str, str]]:
+    """The printed lines of a wrapped cell, each with what follows it in the text: ``"\\n"`` (a line
+    break), ``" "`` (a space the wrap replaced) or ``""`` (a word too long for a line, broken inside);
+    the same breaking as :func:`text_lines`, so ``"".join(line + sep)`` gives the text back."""
+    out: list[tuple[str, str]] = []
+    width = max(1, int(chars_per_line))
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            while len(word) > width:  # a word longer than the line breaks inside
+                if line:
+                    out.append((line, " "))
+                    line = ""
+                out.append((word[:width], ""))
+                word = word[width:]
+            if not line:
+                line = word
+            elif len(line) + 1 + len(word) <= chars_per_line:
+                line += " " + word
+            else:
+                out.append((line, " "))
+                line = word
+        out.append((line, "\n"))
+    return out
+
+
+def continued_rows(sheet: Sheet) -> Sheet:
+    """The sheet with every row too tall to print split into continuation rows (as the writer
+    prints it), so that a reader of the rows (``ropa import-xlsx``'s edit check) sees what is printed."""
+    cpl = [max(1.0, c.width * CHARS_PER_WIDTH) for c in sheet.columns]
+    ids = max(1, sheet.freeze_columns)
+    rows = (part for values in sheet.rows for part in split_row(values, cpl, ids))
+    return replace(sheet, rows=rows)
+
+
+def _join(chunk: list[tuple[str, str]], last: bool) -> str:
+    """The text of some wrapped lines; a chunk that is not the last keeps its trailing separator, so
+    that the continuation rows' texts put end to end give the cell's text back."""
+    text = "".join(t + sep for t, sep in chunk)
+    return text[:-1] if last and text.endswith("\n") else text
+
+
+def split_row(values: list[Any], chars_per_line: list[float], id_columns: int = 1,
+              line_pt: float = LINE_PT, max_pt: float = MAX_ROW_PT) -> list[list[Any]]:
+    """A row whose wrapped text needs more than ``max_pt`` as several rows that each fit: the text
+    of every long cell continues in the same column of the rows below, whose identifying first
+    ``id_columns`` cells say "(continued)" (nothing is clipped when printed)."""
+    if row_height(values, chars_per_line, line_pt, cap=False) <= max_pt:
+        return [values]
+    per_row = max(1, int(max_pt // line_pt) - 1)
+    wrapped: list[list[tuple[str, bool]] | None] = []
+    for value, cpl in zip(values, chars_per_line, strict=False):
+        text = _cell_text(value)
+        wrapped.append(wrap_lines(text, cpl) if text else None)
+    pieces = max(math.ceil(len(w) / per_row) for w in wrapped if w)
+    rows: list[list[Any]] = []
+    for k in range(pieces):
+        row: list[Any] = []
+        for c, value in enumerate(values):
+            w = wrapped[c] if c < len(wrapped) else None
+            if w is None or len(w) <= per_row:
+                if k == 0:
+                    row.append(value)
+                elif c < id_columns:
+                    text = _cell_text(value)
+                    row.append(Mark(f"{CONTINUED} {text}" if text else CONTINUED, "info"))
+                else:
+                    row.append(None)
+                continue
+            chunk = w[k * per_row:(k + 1) * per_row]
+            text = _join(chunk, (k + 1) * per_row >= len(w)) if chunk else None
+            if text and k and c < id_columns:
+                text = f"{CONTINUED} {text}"
+            kind = value.kind if isinstance(value, Mark) else ("info" if k and c < id_columns else None)
+            row.append(Mark(text, kind) if text and kind else text)
+        rows.append(row)
+    return rows
 
 
 def _header_footer_text(text: str) -> str:
@@ -308,15 +395,21 @@ class _Writer:
             dim.alignment = WRAP  # LibreOffice gives unstyled cells their column's format
         ws.freeze_panes = f"{get_column_letter(freeze_cols + 1)}{header_row + 1}"
         ws.print_title_rows = f"{header_row}:{header_row}"
-        layout = print_layout([c.width for c in sheet.columns], freeze_cols,
+        printed = sheet.columns[:sheet.print_columns] if sheet.print_columns else sheet.columns
+        layout = print_layout([c.width for c in printed], freeze_cols, sheet.orientation,
                               sheet.min_print_scale or MIN_PRINT_SCALE)
         if layout.title_columns:
             ws.print_title_cols = f"A:{get_column_letter(layout.title_columns)}"
+        if sheet.print_columns:
+            ws.print_area = f"A1:{get_column_letter(sheet.print_columns)}{MAX_PRINT_ROWS}"
         ws.page_setup.orientation = sheet.orientation
         ws.page_setup.paperSize = layout.paper
-        ws.page_setup.fitToWidth = layout.pages_wide
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        if sheet.fit_page:  # one page (the diagram)
+            ws.page_setup.fitToWidth = ws.page_setup.fitToHeight = 1
+            ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        else:  # an explicit scale: the spreadsheet cannot shrink the type below it to fit pages
+            ws.page_setup.scale = int(layout.scale * 100)
+            ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=False)
         ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.7, bottom=0.7)
         ws.print_options.gridLines = True
         ws.oddHeader.left.text = _header_footer_text(sheet.page_header or self.title)
@@ -332,6 +425,7 @@ class _Writer:
         stream = RowStream(ws, fast=self.fast)
         widths = [c.width for c in sheet.columns]
         cpl = [max(1.0, w * CHARS_PER_WIDTH) for w in widths]
+        bold_cpl = [max(1.0, w * _HEADER_CHARS_PER_WIDTH * 0.95) for w in widths]
         for i, values in enumerate(sheet.preamble, 1):
             if i == 1:
                 height = row_height(values, [max(1.0, w * _TITLE_CHARS_PER_WIDTH) for w in widths],
@@ -350,20 +444,38 @@ class _Writer:
         ncols = len(sheet.columns)
         convert, append = self._convert, stream.append
         sized = sheet.kind != "data"  # hidden machine-readable sheets are never printed
+        ids = max(1, sheet.freeze_columns)
+        starts: list[int] = []  # sheet row of each data row (continuation rows shift them)
         for values in sheet.rows:
             n += 1
-            row += 1
+            starts.append(row + 1)
             if len(values) != ncols:
                 raise ValueError(f"sheet {sheet.name!r} row {n}: {len(values)} values for {ncols} columns")
-            append(row, convert(ws, list(values), row), row_height(values, cpl) if sized else None)
+            if not sized:
+                row += 1
+                append(row, convert(ws, list(values), row), None)
+                continue
+            bold = any(type(v) is Mark and v.kind in ("title", "missing", "warning") for v in values)
+            height = row_height(values, bold_cpl if bold else cpl, cap=False)  # bold text is wider
+            if height <= MAX_ROW_PT:
+                row += 1
+                append(row, convert(ws, list(values), row), height)
+                continue
+            for part in split_row(values, cpl, ids):
+                row += 1
+                append(row, convert(ws, list(part), row), row_height(part, cpl))
         if n == 0 and sheet.kind == "human":
             n, row = 1, row + 1
             append(row, convert(ws, [Mark(FILLER, "info")] + [None] * (ncols - 1), row), LINE_PT)
-        if n:
+        for k in sheet.page_breaks:  # filled while the rows were generated
+            if 1 < k <= len(starts):
+                ws.row_breaks.append(Break(id=starts[k - 1] - 1))
+        if n and not sheet.fit_page:
             self._add_table(ws, sheet, header_row, row)
         if sheet.image_png:
             img = Image(io.BytesIO(sheet.image_png))
-            scale = min(1.0, 1100 / max(img.width, 1))
+            # one A4 landscape page below the caption: about 1,000 x 640 pixels at 96 dpi
+            scale = min(1.0, 1000 / max(img.width, 1), 640 / max(img.height, 1))
             img.width, img.height = int(img.width * scale), int(img.height * scale)
             ws.add_image(img, sheet.image_anchor)
         self.report.sheets.append(sheet.name)
@@ -390,8 +502,9 @@ class _Writer:
             self.write_sheet(Sheet(
                 name=OVERFLOW_SHEET,
                 columns=[Column("Sheet", 20), Column("Cell", 10), Column("Part", 8), Column("Text", 120)],
-                rows=rows,
-                description="Continuation of cell text longer than Excel's 32,767-character limit.",
+                rows=rows, kind="data", hidden=True,  # printed cells continue on rows instead
+                description="Continuation of cell text longer than Excel's 32,767-character limit "
+                            "(the machine-readable data.* sheets; ropa import-xlsx joins the parts).",
             ))
         if self.report.notes:
             self.write_sheet(Sheet(
