@@ -96,7 +96,7 @@ def test_invalid_cells_are_reported_with_sheet_and_cell(minimal_register, tmp_pa
     _edit(xlsx, "data.activities", "legal_basis", "newsletter", json.dumps(["because"]))
     with pytest.raises(WorkbookError) as err:
         import_xlsx(xlsx, tmp_path / "out")
-    text = "\n".join(err.value.issues)
+    text = "\n".join(err.value.lines)
     assert "data.activities!" in text and "purposes: not valid JSON" in text
     assert "newsletter: legal_basis.0" in text
     assert not (tmp_path / "out").exists()

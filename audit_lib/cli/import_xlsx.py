@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     except WorkbookError as exc:
         problems = plural(len(exc.issues), "problem")
         message = f"ropa import-xlsx: {args.workbook}: {problems}; nothing was written"
-        raise exit_with_issues(exc.issues, 1, message) from None
+        raise exit_with_issues([str(i) if i.file else i.message for i in exc.issues], 1, message) from None
     except OSError as exc:
         raise CliExit(1, f"ropa import-xlsx: {exc.strerror or exc}; nothing was written") from None
     for warning in result.warnings:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from audit_lib.io.datasheets import (
     field_kinds,
 )
 from audit_lib.io.loader import RegisterError, load_register
+from audit_lib.issues import Issue, Stage, declare
 from audit_lib.model import Register
 
 MAX_FILE_BYTES = 256 * 2**20
@@ -61,12 +63,31 @@ FILES = {  # register file -> data tables it holds
 }
 
 
-class WorkbookError(Exception):
-    """The workbook cannot be imported; ``issues`` says where and why, one line each."""
+declare("ROPA-I001", Stage.import_, "error", "Workbook cannot be imported",
+        remedy="Fix the sheet and cell named (or export the workbook again), then import again.")
+declare("ROPA-I002", Stage.import_, "low", "Edit in a generated sheet not imported",
+        remedy="Make the edit in a visible sheet the import reads, in the data.* sheets, or in the YAML.")
 
-    def __init__(self, issues: list[str]):
-        self.issues = issues
-        super().__init__("\n".join(issues))
+_WHERE = re.compile(r"^(?P<where>[^:\s][^:]*![A-Z]+\d+|[^:\s][^:]*![A-Z]+|data\.[a-z_]+): ")
+
+
+def import_issue(text: str, code: str = "ROPA-I001", file: str = "") -> Issue:
+    """An Issue for one problem line, its ``record`` the ``Sheet!Cell`` the line starts with."""
+    m = _WHERE.match(text)
+    return Issue.of(code, text, file=file, record=m.group("where") if m else "")
+
+
+class WorkbookError(Exception):
+    """The workbook cannot be imported; ``issues`` (Issue, code ROPA-I001) says where and why."""
+
+    def __init__(self, issues: list[Issue | str]):
+        self.issues = [i if isinstance(i, Issue) else import_issue(i) for i in issues]
+        super().__init__("\n".join(self.lines))
+
+    @property
+    def lines(self) -> list[str]:
+        """One line per problem: ``Sheet!Cell: what is wrong``."""
+        return [i.message for i in self.issues]
 
 
 @dataclass
@@ -316,11 +337,12 @@ def register_files(records: dict[str, list[BaseModel]]) -> dict[str, Any]:
     return out
 
 
-def write_yaml(files: dict[str, Any], folder: Path, source: str) -> None:
+def write_yaml(files: dict[str, Any], folder: Path, source: str, command: str = "ropa import-xlsx") -> None:
+    """Write each register file's data in ``folder``, headed by where it was imported from."""
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     for name, data in files.items():
         text = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
-        (folder / name).write_text(f"# Imported from {source} by `ropa import-xlsx` on {stamp}\n{text}",
+        (folder / name).write_text(f"# Imported from {source} by `{command}` on {stamp}\n{text}",
                                    encoding="utf-8")
 
 
@@ -414,7 +436,8 @@ def import_xlsx(path: str | Path, out: str | Path, *, check_edits: bool = True) 
         try:
             holder["register"] = load_register(tmp)
         except RegisterError as exc:
-            raise WorkbookError([f"{Path(i.file).name}: {i.record or '-'}: {i.field or '-'}: {i.message}"
+            raise WorkbookError([Issue.of("ROPA-I001", i.message, file=Path(i.file).name, line=i.line,
+                                          record=i.record or "", field=i.field or "")
                                  for i in exc.issues]) from None
 
     target = atomic_folder(out, _write)
