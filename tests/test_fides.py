@@ -20,13 +20,38 @@ REGISTERS = {**SAMPLES, "minimal": MINIMAL}
 # What Fides cannot carry, by record kind: the fields the round trip may change. Everything else
 # the test compares must come back exactly (ids, purposes, categories, subjects, legal bases ...).
 LOST = {
-    "activities": {"description", "evidence", "assumptions", "notes", "sources", "security_measures",
-                   "legitimate_interest", "legitimate_interest_assessment", "consent_withdrawal",
-                   "criminal_data_basis", "owner", "last_reviewed", "automated_decision_making",
-                   "provision_requirement", "children_data", "age_verification", "status"},
-    "recipients": {"countries", "transfer_mechanisms", "dpa", "contact", "joint_controller_arrangement",
-                   "sub_processor_authorisation", "dpf_certified", "placeholder", "evidence", "assumptions",
-                   "notes"},
+    "activities": {
+        "description",
+        "evidence",
+        "assumptions",
+        "notes",
+        "sources",
+        "security_measures",
+        "legitimate_interest",
+        "legitimate_interest_assessment",
+        "consent_withdrawal",
+        "criminal_data_basis",
+        "owner",
+        "last_reviewed",
+        "automated_decision_making",
+        "provision_requirement",
+        "children_data",
+        "age_verification",
+        "status",
+    },
+    "recipients": {
+        "countries",
+        "transfer_mechanisms",
+        "dpa",
+        "contact",
+        "joint_controller_arrangement",
+        "sub_processor_authorisation",
+        "dpf_certified",
+        "placeholder",
+        "evidence",
+        "assumptions",
+        "notes",
+    },
     "systems": {"countries", "hosted_by", "evidence", "assumptions", "notes"},
 }
 LABELS = {"data_categories", "data_subjects"}  # keys kept, free labels beside them lost
@@ -43,7 +68,9 @@ def _comparable(kind: str, record) -> dict:
         data[name] = _keys(data[name])
     if kind == "activities":
         data["recipients"] = [link["recipient"] for link in data.get("recipients", [])]
-        data["purposes"] = [{"key": p["key"], "description": p.get("description")} for p in data.get("purposes", [])]
+        data["purposes"] = [
+            {"key": p["key"], "description": p.get("description")} for p in data.get("purposes", [])
+        ]
         for r in data.get("retention", []):  # periods and triggers kept; per-category split and notes lost
             for name in ("data_categories", "description", "assumptions", "evidence", "notes"):
                 r.pop(name, None)
@@ -156,8 +183,9 @@ system:
 def _team(tmp_path: Path) -> Path:
     folder = tmp_path / "manifests"
     (folder / "sub").mkdir(parents=True)
-    (folder / "org.yml").write_text(FIDES_TEAM.replace("provide.service.operations", "improve.system"),
-                                    encoding="utf-8")
+    (folder / "org.yml").write_text(
+        FIDES_TEAM.replace("provide.service.operations", "improve.system"), encoding="utf-8"
+    )
     (folder / "sub" / "more.yaml").write_text(FIDES_TEAM_2, encoding="utf-8")
     return folder
 
@@ -171,7 +199,9 @@ def test_import_merges_systems_maps_1x_keys_and_warns_each_deviation(tmp_path):
     assert [p.key for p in accounts.purposes] == ["functional.service.improve"]  # 1.x improve.system
     assert [c.key for c in accounts.data_categories] == ["user.contact.email", "user.name"]
     assert [b.value for b in accounts.legal_basis] == ["legitimate_interests"]
-    assert accounts.retention[0].period == "P6Y" and accounts.retention[0].trigger == "the end of the contract"
+    assert (
+        accounts.retention[0].period == "P6Y" and accounts.retention[0].trigger == "the end of the contract"
+    )
     assert [r.id for r in reg.recipients] == ["mailer"] and reg.recipients[0].role.value == "processor"
     assert [link.recipient for link in accounts.recipients] == ["mailer"]
     assert reg.recipients[0].assumed("countries") and reg.recipients[0].assumed("role")
@@ -185,17 +215,26 @@ def test_import_merges_systems_maps_1x_keys_and_warns_each_deviation(tmp_path):
 
 def test_upgrade_key_uses_fides_own_renames():
     assert upgrade_key("data_categories", "user.financial.account_number") == "user.financial.bank_account"
-    assert upgrade_key("data_categories", "user.derived.identifiable.device.ip_address") == "user.device.ip_address"
+    assert (
+        upgrade_key("data_categories", "user.derived.identifiable.device.ip_address")
+        == "user.device.ip_address"
+    )
     assert upgrade_key("data_uses", "improve") == "functional"
     assert upgrade_key("data_uses", "nonsense.key") == "nonsense.key"
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("system: [oops", "not readable as YAML"),
-    ("- just\n- a list\n", "not a Fides manifest"),
-    ("system:\n  - fides_key: s\n    name: S\n    privacy_declarations:\n      - data_use: essential\n"
-     "        data_categories: [user]\n        legal_basis_for_processing: Because\n", "not a legal basis"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("system: [oops", "not readable as YAML"),
+        ("- just\n- a list\n", "not a Fides manifest"),
+        (
+            "system:\n  - fides_key: s\n    name: S\n    privacy_declarations:\n      - data_use: essential\n"
+            "        data_categories: [user]\n        legal_basis_for_processing: Because\n",
+            "not a legal basis",
+        ),
+    ],
+)
 def test_bad_manifest_is_refused_and_nothing_written(tmp_path, text, expected):
     bad = tmp_path / "bad.yml"
     bad.write_text(text, encoding="utf-8")

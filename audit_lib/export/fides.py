@@ -297,7 +297,9 @@ def fides_manifest(register: Register, as_of: dt.date | str | None = None) -> tu
         moving = [t for t in transfers if t.importer == r.id]
         vendor["does_international_transfers"] = bool(moving)
         if moving:
-            vendor["legal_basis_for_transfers"] = sorted({TRANSFER_BASIS.get(t.mechanism, "Other") for t in moving})
+            vendor["legal_basis_for_transfers"] = sorted(
+                {TRANSFER_BASIS.get(t.mechanism, "Other") for t in moving}
+            )
         if r.address:
             vendor["legal_address"] = r.address
         if r.privacy_policy_url:
