@@ -699,8 +699,8 @@ def import_fides(paths: Iterable[str | Path], out: str | Path) -> FidesImport:
 
     The folder is replaced only once the draft loads as a valid register.
     """
-    from audit_lib.io.datasheets import DATA_TABLES
-    from audit_lib.io.import_xlsx import register_files, write_yaml
+    from audit_lib.io.datasheets import DATA_TABLES  # noqa: I001
+    from audit_lib.io.import_xlsx import register_files, write_yaml  # first: it loads audit_lib.export
 
     paths = list(paths)
     tables, issues = read_manifests(paths)

@@ -935,8 +935,8 @@ def read_register(path: str | Path) -> tuple[dict[str, list[dict[str, Any]]], st
 
 def import_spreadsheet(path: str | Path, out: str | Path) -> SpreadsheetImport:
     """Write the register kept in an ICO or CNIL spreadsheet as YAML files in folder ``out``."""
-    from audit_lib.io.datasheets import DATA_TABLES
-    from audit_lib.io.import_xlsx import register_files, write_yaml
+    from audit_lib.io.datasheets import DATA_TABLES  # noqa: I001
+    from audit_lib.io.import_xlsx import register_files, write_yaml  # first: it loads audit_lib.export
 
     path = Path(path)
     tables, shape, issues = read_register(path)
