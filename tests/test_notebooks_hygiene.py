@@ -27,6 +27,7 @@ EXPECTED = [
     "03_audit_findings",
     "04_article30_export",
     "05_breach_and_access_requests",
+    "07_import_a_spreadsheet",
 ]
 MAX_LINES = 12
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))

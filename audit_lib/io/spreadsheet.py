@@ -974,3 +974,18 @@ def import_spreadsheet(path: str | Path, out: str | Path) -> SpreadsheetImport:
     return SpreadsheetImport(
         target, holder["register"].model_copy(update={"source_path": str(target)}), shape, issues
     )
+
+
+def mapping_table(issues: list[Issue]) -> Any:
+    """The mappings of an import as a DataFrame: cell, record, field, what it said, status, detail."""
+    import pandas as pd
+
+    rows = []
+    for i in issues:
+        if i.code not in ("ROPA-I031", "ROPA-I032"):
+            continue
+        cell, _, rest = i.message.partition(": ")
+        rows.append({"cell": cell, "record": i.record, "field": i.field,
+                     "status": "mapped" if i.code == "ROPA-I031" else "kept as label, to confirm",
+                     "detail": rest})
+    return pd.DataFrame(rows, columns=["cell", "record", "field", "status", "detail"])
