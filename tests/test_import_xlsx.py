@@ -434,3 +434,22 @@ def test_renamed_sheet_is_refused(tmp_path):
     book.wb["Recipients"].title = "Empfänger"
     with pytest.raises(WorkbookError, match="sheet 'Recipients' is missing"):
         imp.apply_edits(book.save(), folder)
+
+
+def test_formula_macro_and_renamed_data_sheet_are_refused(minimal_register, tmp_path):
+    xlsx = tmp_path / "ropa.xlsx"
+    write_workbook(minimal_register, xlsx, diagram=False)
+    wb = openpyxl.load_workbook(xlsx)
+    wb["Controller record"]["B2"] = '=HYPERLINK("http://x")'
+    wb.save(tmp_path / "formula.xlsx")
+    wb = openpyxl.load_workbook(xlsx)
+    wb["data.recipients"].title = "recipients (2)"
+    wb.save(tmp_path / "renamed.xlsx")
+    with pytest.raises(WorkbookError, match=r"Controller record!B2: a formula"):
+        import_xlsx(tmp_path / "formula.xlsx", tmp_path / "out")
+    with pytest.raises(WorkbookError, match=r"sheet data.recipients is missing \(renamed or deleted\?\)"):
+        import_xlsx(tmp_path / "renamed.xlsx", tmp_path / "out")
+    (tmp_path / "ropa.xlsm").write_bytes(xlsx.read_bytes())
+    with pytest.raises(WorkbookError, match="macro-enabled workbook is refused"):
+        import_xlsx(tmp_path / "ropa.xlsm", tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -146,6 +146,12 @@ def check_archive(path: Path) -> None:
             )
         if "xl/workbook.xml" not in zf.namelist():
             raise WorkbookError([f"{path}: not an .xlsx workbook (no xl/workbook.xml)"])
+        if path.suffix.lower() in (".xlsm", ".xltm") or any(
+            n.lower().endswith("vbaproject.bin") for n in zf.namelist()
+        ):
+            raise WorkbookError(
+                [f"{path}: a macro-enabled workbook is refused; save it as .xlsx without macros"]
+            )
 
 
 def open_workbook(path: str | Path) -> Any:
@@ -220,6 +226,11 @@ def _table_records(
                 f"sheet {table.sheet} is missing: this is not a workbook written by "
                 "`ropa export` (standard layout)"
             )
+        elif META_SHEET in wb.sheetnames:  # the export writes every data sheet, even an empty one
+            issues.append(
+                f"sheet {table.sheet} is missing (renamed or deleted?): its records cannot be read; the "
+                f"workbook's sheets are {', '.join(wb.sheetnames)}"
+            )
         return []
     ws = wb[table.sheet]
     kinds = dict(field_kinds(table.model))
@@ -288,8 +299,32 @@ def _meta(wb: Any) -> dict[str, Any]:
     return {str(v[0]): v[1] for r, v in sheet_rows(wb[META_SHEET]) if r > 1 and v and len(v) > 1}
 
 
+def refuse_formulas(path: str | Path, limit: int = 20) -> None:
+    """WorkbookError naming every cell that holds a formula (the import reads typed values only)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(Path(path), read_only=True, data_only=False, keep_links=False)
+    found: list[str] = []
+    try:
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if getattr(cell, "data_type", None) == "f" and len(found) < limit:
+                        found.append(
+                            f"{ws.title}!{cell.coordinate}: a formula ({str(cell.value)[:40]}): type the "
+                            "value instead; the import never evaluates formulas"
+                        )
+    finally:
+        wb.close()
+    if found:
+        raise WorkbookError(found)
+
+
 def read_records(path: str | Path) -> Records:
     """The validated records of a standard workbook; WorkbookError lists every problem."""
+    wb = open_workbook(path)
+    wb.close()
+    refuse_formulas(path)
     wb = open_workbook(path)
     issues: list[str] = []
     digest = Digest()
