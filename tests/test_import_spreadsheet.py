@@ -261,7 +261,7 @@ def _macro(path: Path) -> Path:
         (_formula, "f.xlsx", "Registre!H5: a formula"),
         (_corrupt, "c.xlsx", "not an .xlsx workbook"),
         (_other_shape, "o.xlsx", "no sheet has the headings of an ICO or CNIL register"),
-        (_macro, "x.xlsx", "contains macros"),
+        (_macro, "x.xlsx", "macro"),
         (lambda p: _cnil(p.with_suffix(".xlsx")).rename(p) or p, "r.xlsm", ".xlsm is not accepted"),
     ],
 )

@@ -299,6 +299,10 @@ def _meta(wb: Any) -> dict[str, Any]:
     return {str(v[0]): v[1] for r, v in sheet_rows(wb[META_SHEET]) if r > 1 and v and len(v) > 1}
 
 
+BOOLEAN_FORMULAS = {"=TRUE()": True, "=FALSE()": False}
+"""How LibreOffice writes a typed yes/no into .xlsx: read as the value, not refused as a formula."""
+
+
 def refuse_formulas(path: str | Path, limit: int = 20) -> None:
     """WorkbookError naming every cell that holds a formula (the import reads typed values only)."""
     import openpyxl
@@ -309,7 +313,8 @@ def refuse_formulas(path: str | Path, limit: int = 20) -> None:
         for ws in wb.worksheets:
             for row in ws.iter_rows():
                 for cell in row:
-                    if getattr(cell, "data_type", None) == "f" and len(found) < limit:
+                    formula = getattr(cell, "data_type", None) == "f" and cell.value not in BOOLEAN_FORMULAS
+                    if formula and len(found) < limit:
                         found.append(
                             f"{ws.title}!{cell.coordinate}: a formula ({str(cell.value)[:40]}): type the "
                             "value instead; the import never evaluates formulas"

@@ -238,7 +238,7 @@ def read_cells(path: str | Path) -> list[Cells]:
             "register as .xlsx (or .ods) without macros",
             path,
         )
-    from audit_lib.io.import_xlsx import WorkbookError, check_archive
+    from audit_lib.io.import_xlsx import BOOLEAN_FORMULAS, WorkbookError, check_archive
 
     if suffix == ".ods":
         return _read_ods(path)
@@ -272,6 +272,9 @@ def read_cells(path: str | Path) -> list[Cells]:
                     raise _fail(f"sheet {ws.title} has more than {MAX_ROWS} rows", path)
                 values = []
                 for c, cell in enumerate(row):
+                    if getattr(cell, "data_type", None) == "f" and cell.value in BOOLEAN_FORMULAS:
+                        values.append(BOOLEAN_FORMULAS[cell.value])  # LibreOffice's typed yes/no
+                        continue
                     if getattr(cell, "data_type", None) == "f":
                         formulas.append(
                             Issue.of(
@@ -985,7 +988,13 @@ def mapping_table(issues: list[Issue]) -> Any:
         if i.code not in ("ROPA-I031", "ROPA-I032"):
             continue
         cell, _, rest = i.message.partition(": ")
-        rows.append({"cell": cell, "record": i.record, "field": i.field,
-                     "status": "mapped" if i.code == "ROPA-I031" else "kept as label, to confirm",
-                     "detail": rest})
+        rows.append(
+            {
+                "cell": cell,
+                "record": i.record,
+                "field": i.field,
+                "status": "mapped" if i.code == "ROPA-I031" else "kept as label, to confirm",
+                "detail": rest,
+            }
+        )
     return pd.DataFrame(rows, columns=["cell", "record", "field", "status", "detail"])
