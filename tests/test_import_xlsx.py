@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -96,7 +97,7 @@ def test_invalid_cells_are_reported_with_sheet_and_cell(minimal_register, tmp_pa
     _edit(xlsx, "data.activities", "legal_basis", "newsletter", json.dumps(["because"]))
     with pytest.raises(WorkbookError) as err:
         import_xlsx(xlsx, tmp_path / "out")
-    text = "\n".join(err.value.issues)
+    text = "\n".join(err.value.lines)
     assert "data.activities!" in text and "purposes: not valid JSON" in text
     assert "newsletter: legal_basis.0" in text
     assert not (tmp_path / "out").exists()
@@ -175,8 +176,10 @@ def test_external_entities_are_not_resolved(minimal_register, tmp_path):
         for item in src.infolist():
             data = src.read(item)
             if item.filename == "xl/workbook.xml":
-                data = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
-                        + data.split(b"?>", 1)[-1])
+                data = (
+                    b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+                    + data.split(b"?>", 1)[-1]
+                )
             dst.writestr(item, data)
     with pytest.raises(WorkbookError, match="cannot be read"):
         import_xlsx(evil, tmp_path / "out")
@@ -188,7 +191,11 @@ def test_cli_import(minimal_register, tmp_path, capsys):
     out = tmp_path / "org"
     assert main(["import-xlsx", str(xlsx), "-o", str(out)]) == 0
     assert "loads as a valid register" in capsys.readouterr().err
-    assert main(["import-xlsx", str(xlsx), "-o", str(out)]) == 1
+    assert main(["import-xlsx", str(xlsx), "-o", str(out)]) == 0  # the register's own folder: edit mode
+    assert "no edit found" in capsys.readouterr().err
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "x.txt").write_text("x", encoding="utf-8")
+    assert main(["import-xlsx", str(xlsx), "-o", str(tmp_path / "other")]) == 1
     assert "--force" in capsys.readouterr().err
     assert main(["import-xlsx", str(xlsx), "-o", str(out), "--force"]) == 0
     assert main(["validate", str(out)]) == 0
@@ -209,3 +216,240 @@ def test_register_with_only_an_organisation(tmp_path):
     before, after = _round_trip(folder, tmp_path)
     assert after.organisation.name == "=Evil & Co" and after.activities == []
     assert _dump(after) == _dump(before)
+
+
+# --------------------------------------------------------------------------
+# Edits to the visible sheets come back as a per-field diff applied to the YAML
+# --------------------------------------------------------------------------
+
+COMMENTED = {
+    "activities.yaml": "# Activities of the minimal shop (a comment the import must keep)\n",
+    "recipients.yaml": "# Recipients (kept)\n",
+}
+
+
+def _commented_register(tmp_path: Path) -> Path:
+    """The minimal register, each file headed by a comment and with a comment inside a record."""
+    import shutil
+
+    folder = tmp_path / "org"
+    shutil.copytree(MINIMAL, folder)
+    for name, head in COMMENTED.items():
+        text = (folder / name).read_text(encoding="utf-8")
+        text = text.replace("  owner: Head of Sales\n", "  owner: Head of Sales  # ask Sales each year\n")
+        (folder / name).write_text(head + text, encoding="utf-8")
+    return folder
+
+
+class Book:
+    """The exported workbook, edited with openpyxl by heading text (never by cell address)."""
+
+    def __init__(self, folder: Path, path: Path):
+        write_workbook(load_register(folder), path, diagram=False)
+        self.path = path
+        self.wb = openpyxl.load_workbook(path)
+
+    def _find(self, sheet: str, rid: str) -> tuple[Any, dict[str, int], int]:
+        ws = self.wb[sheet]
+        for row in ws.iter_rows():
+            heads = {str(c.value).split(" \u2014 ")[0]: c.column for c in row if c.value is not None}
+            if "Activity id" in heads or "Recipient id" in heads:
+                id_col = heads.get("Activity id") or heads.get("Recipient id")
+                for r in range(row[0].row + 1, ws.max_row + 1):
+                    if ws.cell(r, id_col).value == rid:
+                        return ws, heads, r
+                return ws, heads, ws.max_row + 1
+        raise AssertionError(f"no heading row in {sheet}")
+
+    def get(self, sheet: str, rid: str, header: str) -> Any:
+        ws, heads, r = self._find(sheet, rid)
+        return ws.cell(r, heads[header]).value
+
+    def set(self, sheet: str, rid: str, header: str, value: Any) -> str:
+        ws, heads, r = self._find(sheet, rid)
+        ws.cell(r, heads[header]).value = value
+        return ws.cell(r, heads[header]).coordinate
+
+    def delete(self, sheet: str, rid: str) -> None:
+        ws, _, r = self._find(sheet, rid)
+        ws.delete_rows(r)
+
+    def save(self) -> Path:
+        self.wb.save(self.path)
+        return self.path
+
+
+def _untouched_text(text: str, rid: str) -> str:
+    """The file text without record ``rid`` (to compare what must not change)."""
+    out, skip = [], False
+    for line in text.splitlines(True):
+        if line.startswith("- "):
+            skip = line.strip() == f"- id: {rid}"
+        if not skip:
+            out.append(line)
+    return "".join(out)
+
+
+@pytest.mark.parametrize(
+    "header, value, field, expected",
+    [
+        (
+            "(b) Purposes",
+            "Take payment and send the parcel [essential.service.payment_processing]",
+            "purposes",
+            [
+                {
+                    "key": "essential.service.payment_processing",
+                    "description": "Take payment and send the parcel",
+                }
+            ],
+        ),
+        ("Legal basis", "Legitimate interests (Art 6(1)(f))", "legal_basis", ["legitimate_interests"]),
+        (
+            "(f) Erasure time limits",
+            "P6Y from the end of the financial year of the order: commercial and tax records",
+            "retention",
+            [
+                {
+                    "period": "P6Y",
+                    "trigger": "the end of the financial year of the order",
+                    "description": "commercial and tax records",
+                    "categories": None,
+                }
+            ],
+        ),
+    ],
+)
+def test_one_field_edit_becomes_a_diff_and_keeps_other_records(tmp_path, header, value, field, expected):
+    folder = _commented_register(tmp_path)
+    before = (folder / "activities.yaml").read_text(encoding="utf-8")
+    book = Book(folder, tmp_path / "ropa.xlsx")
+    cell = book.set("Controller record", "orders", header, value)
+    result = imp.apply_edits(book.save(), folder)
+    changed = [e for e in result.edits if e.action == "change"]
+    assert [(e.record, e.field, e.cell) for e in changed] == [("orders", field, cell)]
+    assert changed[0].new == expected and changed[0].old != expected
+    assert f"activities[orders].{field}:" in str(changed[0]) and "\u2192" in str(changed[0])
+    after = (folder / "activities.yaml").read_text(encoding="utf-8")
+    assert after.startswith(COMMENTED["activities.yaml"])
+    assert _untouched_text(after, "orders") == _untouched_text(before, "orders")  # byte for byte
+    assert "# ask Sales each year" in after  # the comment inside the edited record
+    assert (
+        imp._current(
+            field,
+            load_register(folder).activity("orders")
+            if hasattr(Register, "activity")
+            else next(a for a in load_register(folder).activities if a.id == "orders"),
+        )
+        == expected
+    )
+
+
+def test_recipient_country_new_link_new_row_and_deleted_row(tmp_path):
+    folder = _commented_register(tmp_path)
+    recipients_before = (folder / "recipients.yaml").read_text(encoding="utf-8")
+    book = Book(folder, tmp_path / "ropa.xlsx")
+    book.set("Recipients", "shipping", "Countries", "NO (Norway), Germany")
+    links = book.get("Controller record", "newsletter", "(d) Recipients")
+    book.set("Controller record", "newsletter", "(d) Recipients", f"{links}\n[payments]")
+    book.delete("Controller record", "orders")
+    book.set("Controller record", "support", "Activity id", "support")
+    for header, value in (
+        ("Activity", "Customer support"),
+        ("Legal basis", "Contract"),
+        ("(b) Purposes", "Answer questions [essential.service.operations.support]"),
+        ("(c) Data subjects", "customer"),
+        ("(c) Personal data", "user.contact.email (email)"),
+        ("(f) Erasure time limits", "2 years from the last message"),
+    ):
+        book.set("Controller record", "support", header, value)
+    result = imp.apply_edits(book.save(), folder)
+    summary = {(e.kind, e.record, e.field or e.action) for e in result.edits}
+    assert ("recipients", "shipping", "countries") in summary
+    assert ("activities", "newsletter", "recipients") in summary
+    assert ("activities", "orders", "delete") in summary and ("activities", "support", "add") in summary
+    reg = load_register(folder)
+    assert next(r for r in reg.recipients if r.id == "shipping").countries == ["NO", "DE"]
+    assert [
+        link.recipient for link in next(a for a in reg.activities if a.id == "newsletter").recipients
+    ] == ["mailer", "payments"]
+    assert "orders" not in {a.id for a in reg.activities}
+    support = next(a for a in reg.activities if a.id == "support")
+    assert support.retention[0].period == "P2Y" and support.data_categories[0].label == "email"
+    text = (folder / "recipients.yaml").read_text(encoding="utf-8")
+    assert _untouched_text(text, "shipping") == _untouched_text(recipients_before, "shipping")
+    assert "countries: [NO, DE]" in text or 'countries: ["NO", DE]' in text or "- NO" in text
+
+
+@pytest.mark.parametrize(
+    "sheet, rid, header, value, reason",
+    [
+        ("Controller record", "orders", "Legal basis", "Because we can", "names no Art 6(1) legal basis"),
+        ("Controller record", "orders", "(b) Purposes", "Something new", "data use key in brackets"),
+        ("Controller record", "orders", "(d) Recipients", "Some new courier", "names no recipient"),
+        ("Recipients", "shipping", "Countries", "Narnia", "is not a country"),
+        ("Recipients", "payments", "Used by activities", "everything", "computed from other records"),
+    ],
+)
+def test_ambiguous_edit_refused_naming_sheet_cell_and_reason(tmp_path, sheet, rid, header, value, reason):
+    folder = _commented_register(tmp_path)
+    before = {p.name: p.read_text(encoding="utf-8") for p in folder.iterdir()}
+    book = Book(folder, tmp_path / "ropa.xlsx")
+    cell = book.set(sheet, rid, header, value)
+    with pytest.raises(WorkbookError) as err:
+        imp.apply_edits(book.save(), folder)
+    text = "\n".join(err.value.lines)
+    assert f"{sheet}!{cell}" in text and reason in text
+    assert {p.name: p.read_text(encoding="utf-8") for p in folder.iterdir()} == before
+
+
+def test_dry_run_shows_the_diff_and_writes_nothing(tmp_path, capsys):
+    folder = _commented_register(tmp_path)
+    before = (folder / "activities.yaml").read_text(encoding="utf-8")
+    book = Book(folder, tmp_path / "ropa.xlsx")
+    book.set("Controller record", "newsletter", "Legal basis", "Legitimate interests")
+    assert main(["import-xlsx", str(book.save()), "-o", str(folder), "--dry-run"]) == 0
+    out = capsys.readouterr()
+    assert "activities[newsletter].legal_basis: ['consent'] \u2192 ['legitimate_interests']" in out.out
+    assert "dry run" in out.err and (folder / "activities.yaml").read_text(encoding="utf-8") == before
+    assert main(["import-xlsx", str(book.path), "-o", str(folder)]) == 0
+    assert "applied 1 edit" in capsys.readouterr().err
+    assert "legal_basis: legitimate_interests" in (folder / "activities.yaml").read_text(encoding="utf-8")
+
+
+def test_workbook_of_another_version_is_refused(tmp_path):
+    folder = _commented_register(tmp_path)
+    book = Book(folder, tmp_path / "ropa.xlsx")
+    book.set("Controller record", "orders", "Owner", "Someone else")
+    book.save()
+    text = (folder / "activities.yaml").read_text(encoding="utf-8").replace("name: Newsletter", "name: News")
+    (folder / "activities.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(WorkbookError, match=r"another version of the register \(activities\[newsletter\]"):
+        imp.apply_edits(book.path, folder)
+
+
+def test_renamed_sheet_is_refused(tmp_path):
+    folder = _commented_register(tmp_path)
+    book = Book(folder, tmp_path / "ropa.xlsx")
+    book.wb["Recipients"].title = "Empfänger"
+    with pytest.raises(WorkbookError, match="sheet 'Recipients' is missing"):
+        imp.apply_edits(book.save(), folder)
+
+
+def test_formula_macro_and_renamed_data_sheet_are_refused(minimal_register, tmp_path):
+    xlsx = tmp_path / "ropa.xlsx"
+    write_workbook(minimal_register, xlsx, diagram=False)
+    wb = openpyxl.load_workbook(xlsx)
+    wb["Controller record"]["B2"] = '=HYPERLINK("http://x")'
+    wb.save(tmp_path / "formula.xlsx")
+    wb = openpyxl.load_workbook(xlsx)
+    wb["data.recipients"].title = "recipients (2)"
+    wb.save(tmp_path / "renamed.xlsx")
+    with pytest.raises(WorkbookError, match=r"Controller record!B2: a formula"):
+        import_xlsx(tmp_path / "formula.xlsx", tmp_path / "out")
+    with pytest.raises(WorkbookError, match=r"sheet data.recipients is missing \(renamed or deleted\?\)"):
+        import_xlsx(tmp_path / "renamed.xlsx", tmp_path / "out")
+    (tmp_path / "ropa.xlsm").write_bytes(xlsx.read_bytes())
+    with pytest.raises(WorkbookError, match="macro-enabled workbook is refused"):
+        import_xlsx(tmp_path / "ropa.xlsm", tmp_path / "out")
+    assert not (tmp_path / "out").exists()

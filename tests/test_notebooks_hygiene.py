@@ -32,6 +32,7 @@ EXPECTED = [
     "04_article30_export",
     "05_breach_and_access_requests",
     "06_what_changed",
+    "07_import_a_spreadsheet",
 ]
 MAX_LINES = 12
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))

@@ -33,6 +33,7 @@ COMMANDS: tuple[str, ...] = (
     "export",
     "graph",
     "group",
+    "import_",
     "import_xlsx",
     "notice",
     "report",

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import sys
 from pathlib import Path
 
 from audit_lib.cli.common import CliExit, add_path, date_or_exit, load_or_exit, refuse_folder
 from audit_lib.export import FORMATS, LAYOUTS, format_for, write_csv, write_json, write_workbook
+from audit_lib.model import Register
 from audit_lib.review import Review
 
 
@@ -30,8 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="file to write (.xlsx, .json; a folder or .zip for csv)")
     p.add_argument("--layout", choices=LAYOUTS, default="standard",
                    help="standard (default), ico (UK ICO template columns) or cnil (CNIL model, French)")
-    p.add_argument("--format", dest="fmt", choices=FORMATS, default=None,
-                   help="xlsx, csv or json (default: from the output name, else xlsx)")
+    p.add_argument("--format", dest="fmt", choices=(*FORMATS, "fides"), default=None,
+                   help="xlsx, csv, json or fides (a Fides manifest, YAML; default: from the output name, "
+                   "else xlsx)")
     p.add_argument("--as-of", metavar="DATE", default=None,
                    help="classify transfers and run the audit as of this date (YYYY-MM-DD; default today)")
     p.add_argument("--no-diagram", action="store_true", help="leave the data-flow image out (faster)")
@@ -51,7 +54,7 @@ def _make_parents(folder: Path) -> list[Path]:
 def run(args: argparse.Namespace) -> int:
     as_of = date_or_exit(args.as_of, "ropa export: --as-of must be a date written YYYY-MM-DD, got '{text}'")
     out = Path(args.output)
-    fmt = args.fmt or format_for(out)
+    fmt = args.fmt or ("fides" if out.suffix.lower() in (".yml", ".yaml") else format_for(out))  # issue 15
     if out.parent.exists() and not out.parent.is_dir():
         raise CliExit(1, f"ropa export: cannot write {out}: {out.parent} is not a folder")
     if fmt == "csv" and out.suffix.lower() == ".csv":
@@ -60,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
         refuse_folder(out, "export")
     register = load_or_exit(args.path)
     review = Review(register, as_of)  # one graph, one classification, one audit for the whole export
+    if fmt == "fides":  # --- Fides manifest (import/export engineer, issue 15) ---
+        return _run_fides(register, out, as_of)
     created = _make_parents(out.parent)
     try:
         if fmt == "xlsx":
@@ -83,4 +88,25 @@ def run(args: argparse.Namespace) -> int:
                 from None
         raise
     print(f"wrote {out} ({args.layout} layout, {fmt}: {detail})", file=sys.stderr)
+    return 0
+
+
+def _run_fides(register: Register, out: Path, as_of: dt.date | None) -> int:  # Fides branch (issue 15)
+    """Write the Fides manifest and list what Fides cannot hold (counted, never silently lost)."""
+    from audit_lib.export.fides import write_fides
+
+    if not out.parent.is_dir():
+        raise CliExit(1, f"ropa export: folder {out.parent} does not exist; nothing was written")
+    try:
+        report = write_fides(register, out, as_of)
+    except OSError as exc:
+        raise CliExit(1, f"ropa export: cannot write {out}: {exc.strerror or exc}; nothing was written") \
+            from None
+    print(f"wrote {out} (Fides manifest: {report.systems} systems, {report.declarations} privacy "
+          f"declarations; validated with fideslang)", file=sys.stderr)
+    if report.lost:
+        print(f"not in the manifest (Fides has no field for them): {sum(report.lost.values())} value(s):",
+              file=sys.stderr)
+        for line in report.lost_lines():
+            print(f"  {line}", file=sys.stderr)
     return 0

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from audit_lib.cli.common import CliExit, exit_with_issues, plural
 from audit_lib.io.import_xlsx import WorkbookError, import_xlsx
+from audit_lib.io.loader import RegisterError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,9 +24,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         "1 workbook not importable or output folder not empty, 2 usage error.",
     )
     p.add_argument("workbook", metavar="FILE.xlsx", help="workbook written by `ropa export`")
-    p.add_argument("-o", "--output", metavar="FOLDER", required=True,
-                   help="register folder to write, e.g. ropa/myorg/")
-    p.add_argument("--force", action="store_true", help="replace the folder if it already holds files")
+    p.add_argument(
+        "-o", "--output", metavar="FOLDER", required=True, help="register folder to write, e.g. ropa/myorg/"
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the folder with the data.* sheets' records even if it holds a register",
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="show the diff of the visible-sheet edits; write nothing"
+    )
     p.set_defaults(func=run)
 
 
@@ -33,6 +42,12 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.exists() and not out.is_dir():
         raise CliExit(1, f"ropa import-xlsx: {out} exists and is not a folder")
+    if (out / "organisation.yaml").is_file() and not args.force:
+        return _run_edits(args, out)
+    if args.dry_run:
+        raise CliExit(
+            2, "ropa import-xlsx: --dry-run shows the edits against a register: give its folder as -o"
+        )
     if out.is_dir() and any(out.iterdir()) and not args.force:
         raise CliExit(1, f"ropa import-xlsx: {out} is not empty; use --force to replace it")
     if not out.parent.is_dir():
@@ -42,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     except WorkbookError as exc:
         problems = plural(len(exc.issues), "problem")
         message = f"ropa import-xlsx: {args.workbook}: {problems}; nothing was written"
-        raise exit_with_issues(exc.issues, 1, message) from None
+        raise exit_with_issues([str(i) if i.file else i.message for i in exc.issues], 1, message) from None
     except OSError as exc:
         raise CliExit(1, f"ropa import-xlsx: {exc.strerror or exc}; nothing was written") from None
     for warning in result.warnings:
@@ -50,4 +65,35 @@ def run(args: argparse.Namespace) -> int:
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     print(f"wrote {result.path}: {result.records} records; it loads as a valid register", file=sys.stderr)
+    return 0
+
+
+def _run_edits(args: argparse.Namespace, out: Path) -> int:
+    """Apply (or with --dry-run show) the visible-sheet edits to the register in ``out``."""
+    from audit_lib.io.import_xlsx import apply_edits
+
+    try:
+        result = apply_edits(args.workbook, out, dry_run=args.dry_run)
+    except WorkbookError as exc:
+        problems = plural(len(exc.issues), "problem")
+        message = f"ropa import-xlsx: {args.workbook}: {problems}; no edit was applied, nothing was written"
+        raise exit_with_issues([i.message for i in exc.issues], 1, message) from None
+    except RegisterError as exc:
+        raise exit_with_issues(
+            exc.issues, 1, f"ropa import-xlsx: {out} is not a valid register; nothing was written"
+        ) from None
+    except OSError as exc:
+        raise CliExit(1, f"ropa import-xlsx: {exc.strerror or exc}; nothing was written") from None
+    for edit in result.edits:
+        print(edit)
+    if not result.edits:
+        print(f"no edit found in the visible sheets of {args.workbook}", file=sys.stderr)
+    elif result.applied:
+        print(
+            f"applied {plural(len(result.edits), 'edit')} to {', '.join(result.files)} in {result.path}; it "
+            "loads as a valid register",
+            file=sys.stderr,
+        )
+    else:
+        print(f"dry run: {plural(len(result.edits), 'edit')} found; nothing was written", file=sys.stderr)
     return 0

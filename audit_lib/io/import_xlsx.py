@@ -9,14 +9,19 @@ every problem is reported with its sheet and cell. The YAML is written to a temp
 folder, loaded with :func:`audit_lib.io.loader.load_register`, and only then moved into
 place (Art 30(3): the record is kept in writing; no half-written register).
 
-Edits made to the human sheets are not imported (they are generated from the
-records); :func:`human_edits` finds them so the user is told, not silently ignored.
+Into the register folder the workbook was exported from, :func:`apply_edits` reads the edits
+made to the visible sheets instead (Controller record, Recipients: found by heading text, not
+cell address), shows them as a per-field diff and applies them to the YAML with
+:mod:`audit_lib.io.yaml_edit`, keeping untouched records byte for byte; an edit it cannot map is
+refused naming sheet, cell and reason. Into a new folder, :func:`human_edits` lists such edits
+so the user is told, not silently ignored.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -41,6 +46,7 @@ from audit_lib.io.datasheets import (
     field_kinds,
 )
 from audit_lib.io.loader import RegisterError, load_register
+from audit_lib.issues import Issue, Stage, declare
 from audit_lib.model import Register, catalogue
 from audit_lib.model.catalogue import kinds_in
 
@@ -54,12 +60,41 @@ FILES = {name: tuple(kind.kind for kind in kinds_in(name)) for name in catalogue
 """Register file -> the data tables (record kinds) it holds, from the record catalogue."""
 
 
-class WorkbookError(Exception):
-    """The workbook cannot be imported; ``issues`` says where and why, one line each."""
+declare(
+    "ROPA-I001",
+    Stage.import_,
+    "error",
+    "Workbook cannot be imported",
+    remedy="Fix the sheet and cell named (or export the workbook again), then import again.",
+)
+declare(
+    "ROPA-I002",
+    Stage.import_,
+    "low",
+    "Edit in a generated sheet not imported",
+    remedy="Make the edit in a visible sheet the import reads, in the data.* sheets, or in the YAML.",
+)
 
-    def __init__(self, issues: list[str]):
-        self.issues = issues
-        super().__init__("\n".join(issues))
+_WHERE = re.compile(r"^(?P<where>[^:\s][^:]*![A-Z]+\d+|[^:\s][^:]*![A-Z]+|data\.[a-z_]+): ")
+
+
+def import_issue(text: str, code: str = "ROPA-I001", file: str = "") -> Issue:
+    """An Issue for one problem line, its ``record`` the ``Sheet!Cell`` the line starts with."""
+    m = _WHERE.match(text)
+    return Issue.of(code, text, file=file, record=m.group("where") if m else "")
+
+
+class WorkbookError(Exception):
+    """The workbook cannot be imported; ``issues`` (Issue, code ROPA-I001) says where and why."""
+
+    def __init__(self, issues: list[Issue | str]):
+        self.issues = [i if isinstance(i, Issue) else import_issue(i) for i in issues]
+        super().__init__("\n".join(self.lines))
+
+    @property
+    def lines(self) -> list[str]:
+        """One line per problem: ``Sheet!Cell: what is wrong``."""
+        return [i.message for i in self.issues]
 
 
 @dataclass
@@ -92,13 +127,24 @@ def check_archive(path: Path) -> None:
             total += info.file_size
             ratio = info.file_size / info.compress_size if info.compress_size else 0
             if ratio > MAX_RATIO and info.file_size > 10 * 2**20:
-                raise WorkbookError([f"{path}: member {info.filename} expands {ratio:.0f}-fold: "
-                                     "refusing a possible zip bomb"])
+                raise WorkbookError(
+                    [f"{path}: member {info.filename} expands {ratio:.0f}-fold: refusing a possible zip bomb"]
+                )
         if total > MAX_UNCOMPRESSED_BYTES:
-            raise WorkbookError([f"{path}: {total / 2**30:.1f} GB uncompressed is over the "
-                                 f"{MAX_UNCOMPRESSED_BYTES // 2**30} GB limit"])
+            raise WorkbookError(
+                [
+                    f"{path}: {total / 2**30:.1f} GB uncompressed is over the "
+                    f"{MAX_UNCOMPRESSED_BYTES // 2**30} GB limit"
+                ]
+            )
         if "xl/workbook.xml" not in zf.namelist():
             raise WorkbookError([f"{path}: not an .xlsx workbook (no xl/workbook.xml)"])
+        if path.suffix.lower() in (".xlsm", ".xltm") or any(
+            n.lower().endswith("vbaproject.bin") for n in zf.namelist()
+        ):
+            raise WorkbookError(
+                [f"{path}: a macro-enabled workbook is refused; save it as .xlsx without macros"]
+            )
 
 
 def open_workbook(path: str | Path) -> Any:
@@ -106,8 +152,9 @@ def open_workbook(path: str | Path) -> Any:
     path = Path(path)
     check_archive(path)
     if not openpyxl.xml.DEFUSEDXML:
-        raise WorkbookError(["defusedxml is not installed: refusing to parse an untrusted workbook "
-                             "(pip install defusedxml)"])
+        raise WorkbookError(
+            ["defusedxml is not installed: refusing to parse an untrusted workbook (pip install defusedxml)"]
+        )
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
     except Exception as exc:
@@ -149,8 +196,12 @@ def join_overflow(value: Any, sheet: str, coord: str, overflow: dict[tuple[str, 
     ref_sheet, ref_cell, count = m.group(1).replace("''", "'"), m.group(2), int(m.group(3))
     parts = overflow.get((ref_sheet, ref_cell))
     if ref_sheet != sheet or ref_cell != coord or parts is None or len(parts) != count:
-        raise WorkbookError([f"{sheet}!{coord}: text continues on sheet {OVERFLOW_SHEET}, but its "
-                             f"{count} part(s) for {ref_sheet}!{ref_cell} are not all there"])
+        raise WorkbookError(
+            [
+                f"{sheet}!{coord}: text continues on sheet {OVERFLOW_SHEET}, but its "
+                f"{count} part(s) for {ref_sheet}!{ref_cell} are not all there"
+            ]
+        )
     return value[: m.start()] + "".join(parts)
 
 
@@ -159,12 +210,20 @@ def join_overflow(value: Any, sheet: str, coord: str, overflow: dict[tuple[str, 
 # --------------------------------------------------------------------------
 
 
-def _table_records(wb: Any, table: DataTable, overflow: dict, issues: list[str],
-                   digest: Digest) -> list[BaseModel]:
+def _table_records(
+    wb: Any, table: DataTable, overflow: dict, issues: list[str], digest: Digest
+) -> list[BaseModel]:
     if table.sheet not in wb.sheetnames:
         if table.name == "organisation":
-            issues.append(f"sheet {table.sheet} is missing: this is not a workbook written by "
-                          "`ropa export` (standard layout)")
+            issues.append(
+                f"sheet {table.sheet} is missing: this is not a workbook written by "
+                "`ropa export` (standard layout)"
+            )
+        elif META_SHEET in wb.sheetnames:  # the export writes every data sheet, even an empty one
+            issues.append(
+                f"sheet {table.sheet} is missing (renamed or deleted?): its records cannot be read; the "
+                f"workbook's sheets are {', '.join(wb.sheetnames)}"
+            )
         return []
     ws = wb[table.sheet]
     kinds = dict(field_kinds(table.model))
@@ -176,8 +235,10 @@ def _table_records(wb: Any, table: DataTable, overflow: dict, issues: list[str],
             headers = [None if v is None else str(v).strip() for v in values][:MAX_COLUMNS]
             for c, h in enumerate(headers, 1):
                 if h is not None and h not in kinds:
-                    issues.append(f"{table.sheet}!{get_column_letter(c)}1: unknown column '{h}' (expected "
-                                  f"one of: {', '.join(kinds)})")
+                    issues.append(
+                        f"{table.sheet}!{get_column_letter(c)}1: unknown column '{h}' (expected "
+                        f"one of: {', '.join(kinds)})"
+                    )
             continue
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
@@ -231,8 +292,37 @@ def _meta(wb: Any) -> dict[str, Any]:
     return {str(v[0]): v[1] for r, v in sheet_rows(wb[META_SHEET]) if r > 1 and v and len(v) > 1}
 
 
+BOOLEAN_FORMULAS = {"=TRUE()": True, "=FALSE()": False}
+"""How LibreOffice writes a typed yes/no into .xlsx: read as the value, not refused as a formula."""
+
+
+def refuse_formulas(path: str | Path, limit: int = 20) -> None:
+    """WorkbookError naming every cell that holds a formula (the import reads typed values only)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(Path(path), read_only=True, data_only=False, keep_links=False)
+    found: list[str] = []
+    try:
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    formula = getattr(cell, "data_type", None) == "f" and cell.value not in BOOLEAN_FORMULAS
+                    if formula and len(found) < limit:
+                        found.append(
+                            f"{ws.title}!{cell.coordinate}: a formula ({str(cell.value)[:40]}): type the "
+                            "value instead; the import never evaluates formulas"
+                        )
+    finally:
+        wb.close()
+    if found:
+        raise WorkbookError(found)
+
+
 def read_records(path: str | Path) -> Records:
     """The validated records of a standard workbook; WorkbookError lists every problem."""
+    wb = open_workbook(path)
+    wb.close()
+    refuse_formulas(path)
     wb = open_workbook(path)
     issues: list[str] = []
     digest = Digest()
@@ -309,20 +399,30 @@ def register_files(records: dict[str, list[BaseModel]]) -> dict[str, Any]:
     return out
 
 
-def write_yaml(files: dict[str, Any], folder: Path, source: str) -> None:
+def write_yaml(files: dict[str, Any], folder: Path, source: str, command: str = "ropa import-xlsx") -> None:
+    """Write each register file's data in ``folder``, headed by where it was imported from."""
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     for name, data in files.items():
         text = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
-        (folder / name).write_text(f"# Imported from {source} by `ropa import-xlsx` on {stamp}\n{text}",
-                                   encoding="utf-8")
+        (folder / name).write_text(
+            f"# Imported from {source} by `{command}` on {stamp}\n{text}", encoding="utf-8"
+        )
 
 
 # --------------------------------------------------------------------------
 # Edits made to the generated sheets
 # --------------------------------------------------------------------------
 
-CHECKED_SHEETS = ("Controller record", "Processor record", "Recipients", "Commitments", "Security measures",
-                  "Systems", "Assumptions to confirm", "Taxonomy")
+CHECKED_SHEETS = (
+    "Controller record",
+    "Processor record",
+    "Recipients",
+    "Commitments",
+    "Security measures",
+    "Systems",
+    "Assumptions to confirm",
+    "Taxonomy",
+)
 SKIPPED_COLUMNS = {"(e) Transfers \u2014 Art 30(1)(e)"}  # depends on the date and the reference data
 
 
@@ -363,8 +463,11 @@ def human_edits(path: str | Path, register: Register, limit: int = 20) -> list[s
                 row = next(want, None)
                 if row is None and values and values[0] == FILLER and not any(values[1:]):
                     continue  # the row the writer adds to a sheet with no records
-                row = [escape_illegal(str(plain(v)))[0] if isinstance(plain(v), str) else plain(v)
-                       for v in row] if row is not None else [None] * len(sheet.headers)
+                row = (
+                    [escape_illegal(str(plain(v)))[0] if isinstance(plain(v), str) else plain(v) for v in row]
+                    if row is not None
+                    else [None] * len(sheet.headers)
+                )
                 values = tuple(values) + (None,) * (len(row) - len(values))
                 for c, (got, exp) in enumerate(zip(values, row, strict=False)):
                     coord = f"{get_column_letter(c + 1)}{r}"
@@ -373,8 +476,10 @@ def human_edits(path: str | Path, register: Register, limit: int = 20) -> list[s
                         continue
                     total += 1
                     if len(found) < limit:
-                        found.append(f"{name}!{coord}: the workbook shows {_short(got)} where the records "
-                                     f"give {_short(exp)}")
+                        found.append(
+                            f"{name}!{coord}: the workbook shows {_short(got)} where the records "
+                            f"give {_short(exp)}"
+                        )
     finally:
         wb.close()
     if total > limit:
@@ -407,22 +512,813 @@ def import_xlsx(path: str | Path, out: str | Path, *, check_edits: bool = True) 
         try:
             holder["register"] = load_register(tmp)
         except RegisterError as exc:
-            raise WorkbookError([f"{Path(i.file).name}: {i.record or '-'}: {i.field or '-'}: {i.message}"
-                                 for i in exc.issues]) from None
+            raise WorkbookError(
+                [
+                    Issue.of(
+                        "ROPA-I001",
+                        i.message,
+                        file=Path(i.file).name,
+                        line=i.line,
+                        record=i.record or "",
+                        field=i.field or "",
+                    )
+                    for i in exc.issues
+                ]
+            ) from None
 
     target = atomic_folder(out, _write)
     register = holder["register"].model_copy(update={"source_path": str(target)})
-    result = ImportResult(target, register, sum(len(v) for v in records.tables.values()),
-                          data_edited=records.edited)
+    result = ImportResult(
+        target, register, sum(len(v) for v in records.tables.values()), data_edited=records.edited
+    )
     edits = human_edits(path, register) if check_edits else []
     if edits and records.edited:
-        result.notes.append("the data.* sheets were edited after the export, so the generated sheets are "
-                            "out of date (export again to refresh them); these cells differ, and any edit "
-                            "made to them was not imported:")
+        result.notes.append(
+            "the data.* sheets were edited after the export, so the generated sheets are "
+            "out of date (export again to refresh them); these cells differ, and any edit "
+            "made to them was not imported:"
+        )
         result.notes += edits
     elif edits:
-        result.warnings.append("cells of the generated sheets differ from the data.* sheets; import-xlsx "
-                               "reads only the data.* sheets, so these edits were NOT imported (make them "
-                               "in the data.* sheets, or in the YAML):")
+        result.warnings.append(
+            "cells of the visible sheets differ from the data.* sheets; a new folder is "
+            "written from the data.* sheets only, so these edits were NOT imported (run "
+            "`ropa import-xlsx FILE -o <the register folder>` to apply them as a diff):"
+        )
         result.warnings += edits
     return result
+
+
+# --------------------------------------------------------------------------
+# Edits made to the visible sheets: a per-field diff, applied to the YAML
+# --------------------------------------------------------------------------
+
+declare(
+    "ROPA-I010",
+    Stage.import_,
+    "error",
+    "Workbook edit refused",
+    remedy="Undo the edit in the workbook, or make it in the YAML; the message names sheet, cell and reason.",
+)
+declare(
+    "ROPA-I011",
+    Stage.import_,
+    "info",
+    "Workbook edit applied to the YAML",
+    remedy="Review the diff; the YAML files are the register of record.",
+)
+
+WARN = "\u26a0"
+KEY_RE = re.compile(r"\[([^\[\]]+)\]")
+
+
+@dataclass(frozen=True)
+class EditSheet:
+    """A visible sheet the import reads edits from: its id column and the columns it maps to fields."""
+
+    sheet: str
+    kind: str  # register attribute and file stem: activities, recipients
+    id_header: str
+    name_header: str
+    fields: dict[str, str]  # short header (text before " \u2014 ") -> field
+
+
+EDIT_SHEETS = (
+    EditSheet(
+        "Controller record",
+        "activities",
+        "Activity id",
+        "Activity",
+        {
+            "Activity": "name",
+            "Description": "description",
+            "(b) Purposes": "purposes",
+            "Legal basis": "legal_basis",
+            "(c) Data subjects": "data_subjects",
+            "(c) Personal data": "data_categories",
+            "(d) Recipients": "recipients",
+            "(f) Erasure time limits": "retention",
+            "Owner": "owner",
+            "Notes": "notes",
+        },
+    ),
+    EditSheet(
+        "Recipients",
+        "recipients",
+        "Recipient id",
+        "Name",
+        {"Name": "name", "Category": "category", "Countries": "countries", "Role": "role", "Notes": "notes"},
+    ),
+)
+TEXT_FIELDS = {"name", "description", "owner", "notes", "category"}
+NOT_RECORDED = {"not recorded", "none", ""}
+
+
+class EditRefused(ValueError):
+    """An edited cell that cannot be mapped to one field value unambiguously."""
+
+
+@dataclass
+class Edit:
+    """One field changed by the workbook: record, field, old -> new, and the cell it came from."""
+
+    sheet: str
+    cell: str
+    kind: str
+    record: str
+    field: str
+    old: Any
+    new: Any
+    action: str = "change"  # change, add (a new record), delete (a deleted row), confirm (assumption removed)
+
+    def __str__(self) -> str:
+        where = f"{self.kind}[{self.record}]"
+        if self.action == "add":
+            return f"{where}: new record ({self.sheet}!{self.cell})"
+        if self.action == "delete":
+            return f"{where}: deleted ({self.sheet} row removed)"
+        if self.action == "confirm":
+            return f"{where}.assumptions[{self.field}]: removed, confirmed in {self.sheet}!{self.cell}"
+        return f"{where}.{self.field}: {_show(self.old)} \u2192 {_show(self.new)} ({self.sheet}!{self.cell})"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    if isinstance(value, dict):
+        if "period" in value:
+            return " ".join(
+                str(x)
+                for x in (
+                    value["period"],
+                    value["trigger"] and f"from {value['trigger']}",
+                    value["description"] and f": {value['description']}",
+                )
+                if x
+            )
+        if "key" in value:
+            extra = value.get("description") or value.get("label")
+            return f"{value['key']} ({extra})" if extra else value["key"]
+        return str(value)
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _short(header: Any) -> str:
+    return str(header).split(" \u2014 ")[0].strip() if header is not None else ""
+
+
+def _sheet_cells(
+    headers: list[Any], rows: Iterator[tuple[int, tuple]], spec: EditSheet, sheet: str
+) -> tuple[dict[str, dict[str, tuple[str, str]]], list[Issue], dict[str, int]]:
+    """{record id: {short header: (text, cell)}} of a sheet, continuation rows (no id) joined."""
+    cols = [_short(h) for h in headers]
+    out: dict[str, dict[str, tuple[str, str]]] = {}
+    issues: list[Issue] = []
+    order: dict[str, int] = {}
+    current: str | None = None
+    id_col = cols.index(spec.id_header)
+    for r, values in rows:
+        values = tuple(values) + (None,) * (len(cols) - len(values))
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values) or values[0] == FILLER:
+            continue
+        rid = values[id_col]
+        if rid is None or not str(rid).strip():
+            if current is None:
+                issues.append(
+                    Issue.of(
+                        "ROPA-I010",
+                        f"{sheet}!{get_column_letter(id_col + 1)}{r}: a row without "
+                        f"{spec.id_header}: give the new record an id (letters, digits, _)",
+                        record=f"{sheet}!{get_column_letter(id_col + 1)}{r}",
+                    )
+                )
+                continue
+            for c, v in enumerate(values):  # continuation row of the record above
+                if v not in (None, "") and cols[c]:
+                    text, cell = out[current].get(cols[c], ("", f"{get_column_letter(c + 1)}{r}"))
+                    out[current][cols[c]] = (f"{text}\n{v}" if text else str(v), cell)
+            continue
+        current = str(rid).strip()
+        if current in out:
+            issues.append(
+                Issue.of(
+                    "ROPA-I010",
+                    f"{sheet}!{get_column_letter(id_col + 1)}{r}: {spec.id_header} '{current}' appears twice",
+                    record=f"{sheet}!{get_column_letter(id_col + 1)}{r}",
+                )
+            )
+            continue
+        order[current] = r
+        out[current] = {
+            cols[c]: (_norm_text(v), f"{get_column_letter(c + 1)}{r}")
+            for c, v in enumerate(values)
+            if cols[c]
+        }
+    return out, issues, order
+
+
+def _norm_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return "\n".join(" ".join(line.split()) for line in str(value).strip().splitlines())
+
+
+def _split(text: str) -> tuple[list[str], list[str]]:
+    """(value lines, assumption lines) of a cell."""
+    values, warns = [], []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        (warns if line.startswith(WARN) else values).append(line)
+    return values, warns
+
+
+def _keys_in(line: str) -> list[str]:
+    out = []
+    for group in KEY_RE.findall(line):
+        for bit in group.split(";"):
+            out.append(bit.split(":")[0].strip())
+    return out
+
+
+def _parse(field: str, text: str, register: Register, vocabulary: dict[str, set[str]]) -> Any:
+    """The field value a cell's text stands for (EditRefused when it cannot be read unambiguously)."""
+    from audit_lib.io import lexicon
+    from audit_lib.model.records import LegalBasis
+
+    lines, _ = _split(text)
+    if field in TEXT_FIELDS:
+        return "\n".join(lines) or None
+    if lines and lines[0].lower().rstrip(".") in NOT_RECORDED and len(lines) == 1:
+        lines = []
+    if field == "legal_basis":
+        out = []
+        for line in lines:
+            hit = [
+                b.value for b in LegalBasis if line.lower().startswith(b.label.lower()) or b.article in line
+            ]
+            if not hit:
+                hit = [m.value for m in lexicon.legal_bases(line) if m.mapped]
+            if len(set(hit)) != 1:
+                raise EditRefused(
+                    f"'{line}' names {'no' if not hit else 'more than one'} Art 6(1) legal basis "
+                    "(write e.g. 'Consent' or 'Legitimate interests', one per line)"
+                )
+            out.append(hit[0])
+        return list(dict.fromkeys(out))
+    if field == "purposes":
+        out = []
+        for line in lines:
+            keys = [k for k in _keys_in(line) if k in vocabulary["data_uses"]]
+            if len(keys) != 1:
+                raise EditRefused(
+                    f"'{line}' does not end with one data use key in brackets, e.g. "
+                    "'Send the newsletter [marketing.communications.email]'"
+                )
+            head = KEY_RE.sub("", line).strip()
+            out.append({"key": keys[0], "description": head or None})
+        return out
+    if field in ("data_subjects", "data_categories"):
+        out = []
+        for line in lines:
+            key = line.split(" (")[0].split(" [")[0].strip()
+            if key not in vocabulary[field]:
+                raise EditRefused(
+                    f"'{line}' does not start with a {field.replace('_', ' ')[:-1]} key "
+                    "of the taxonomy (e.g. 'user.contact.email (work email)')"
+                )
+            label = line[len(key) :].strip()
+            label = re.sub(r"\s*\[(special category|criminal offence data)[^\]]*\]", "", label).strip()
+            out.append(
+                {"key": key, "label": label[1:-1] if label.startswith("(") and label.endswith(")") else None}
+            )
+        return out
+    if field == "recipients":
+        ids = {r.id for r in register.recipients}
+        names = {r.name: r.id for r in register.recipients}
+        out = []
+        for line in lines:
+            found = [k for k in _keys_in(line) if k in ids] or ([names[line]] if line in names else [])
+            if len(found) != 1:
+                raise EditRefused(
+                    f"'{line}' names no recipient by its id in brackets (e.g. '[hosting]'); "
+                    "a new recipient is added as a row of the Recipients sheet first"
+                )
+            out.append(found[0])
+        return list(dict.fromkeys(out))
+    if field == "retention":
+        return [_retention_line(line) for line in lines]
+    if field == "countries":
+        out = []
+        for line in lines:
+            for item in [x.strip() for x in re.split(r",(?![^(]*\))", line) if x.strip()]:
+                m = lexicon.country(item)
+                if not m.mapped:
+                    raise EditRefused(
+                        f"'{item}' is not a country (an ISO 3166-1 code such as DE, or a name "
+                        "pycountry knows)"
+                    )
+                out.append(m.value)
+        return list(dict.fromkeys(out))
+    if field == "role":
+        from audit_lib.model.records import RecipientRole
+
+        words_ = " ".join(lines).lower().replace("-", " ").replace("_", " ")
+        hit = [r.value for r in RecipientRole if words_.startswith(r.value.replace("_", " "))]
+        if len(hit) != 1:
+            raise EditRefused(
+                f"'{' '.join(lines)}' is not a recipient role (processor, sub-processor, "
+                "joint controller, independent controller, public authority, internal)"
+            )
+        return hit[0]
+    raise EditRefused(f"field {field} is not read from the workbook")
+
+
+_RETENTION_RE = re.compile(
+    r"^(?P<period>.+?)(?: from (?P<trigger>.+?))?(?:: (?P<description>.+?))?"
+    r"(?: \(for (?P<categories>.+)\))?$"
+)
+
+
+def _retention_line(line: str) -> dict[str, Any]:
+    """{period, trigger, description} of a line as the workbook shows a retention rule (Art 30(1)(f))."""
+    from audit_lib.io import lexicon
+
+    m = _RETENTION_RE.match(line)
+    head = m.group("period").strip()
+    iso = re.match(r"^P(?:\d+[YMWD])+\b", head)
+    if iso:
+        period = iso.group(0)
+    elif head.lower() in ("period not stated", "not stated", "not_stated"):
+        period = "not_stated"
+    elif head.lower() == "indefinite":
+        period = "indefinite"
+    elif head.lower() == "period not recorded":
+        period = None
+    else:
+        mapped, _ = lexicon.retention(head)
+        if not mapped.mapped:
+            raise EditRefused(
+                f"'{line}' gives no period (write e.g. 'P6Y from the end of the contract' or '6 years')"
+            )
+        period = mapped.value
+    return {
+        "period": period,
+        "trigger": m.group("trigger"),
+        "description": m.group("description"),
+        "categories": m.group("categories"),
+    }
+
+
+def _current(field: str, record: Any) -> Any:
+    """A record's value of ``field`` in the shape :func:`_parse` returns."""
+    value = getattr(record, field)
+    if field == "legal_basis":
+        return [b.value for b in value]
+    if field == "purposes":
+        return [{"key": p.key, "description": p.description} for p in value]
+    if field in ("data_subjects", "data_categories"):
+        return [{"key": r.key, "label": r.label} for r in value]
+    if field == "recipients":
+        return [link.recipient for link in value]
+    if field == "retention":
+        from audit_lib.export.text import taxonomy_text
+
+        return [
+            {
+                "period": r.period,
+                "trigger": r.trigger,
+                "description": r.description,
+                "categories": ", ".join(taxonomy_text(c, "data_categories") for c in r.data_categories)
+                or None,
+            }
+            for r in value
+        ]
+    if field == "role":
+        return value.value
+    return value
+
+
+def _yaml_value(field: str, new: Any, node: Any) -> Any:
+    """The YAML value of field ``field`` for ``new``, keeping what the cell does not show."""
+    from ruamel.yaml.comments import CommentedMap
+
+    old = node.get(field) if node is not None else None
+    if field == "legal_basis":
+        return new[0] if len(new) == 1 and not isinstance(old, list) else list(new)
+    if field == "purposes":
+        by_key = {(p.get("key") if isinstance(p, dict) else p): p for p in old or []}
+        out = []
+        for p in new:
+            item = by_key.get(p["key"])
+            item = item if isinstance(item, CommentedMap) else CommentedMap({"key": p["key"]})
+            if p["description"]:
+                item["description"] = p["description"]
+            else:
+                item.pop("description", None)
+            out.append(item)
+        return out
+    if field in ("data_subjects", "data_categories"):
+        by_key = {(r.get("key") if isinstance(r, dict) else r): r for r in old or []}
+        out = []
+        for r in new:
+            item = by_key.get(r["key"])
+            if r["label"]:
+                item = item if isinstance(item, dict) else CommentedMap({"key": r["key"]})
+                item["label"] = r["label"]
+            elif isinstance(item, dict):
+                item.pop("label", None)
+                item = item if len(item) > 1 else r["key"]
+            else:
+                item = r["key"]
+            out.append(item)
+        return out
+    if field == "recipients":
+        by_id = {(x.get("recipient") if isinstance(x, dict) else x): x for x in old or []}
+        return [by_id.get(rid, rid) for rid in new]
+    if field == "retention":
+        out = []
+        for i, rule in enumerate(new):
+            item = old[i] if old and i < len(old) else CommentedMap()
+            for name in ("period", "trigger", "description"):
+                if rule[name] is None:
+                    item.pop(name, None)
+                else:
+                    item[name] = rule[name]
+            out.append(item)
+        return out
+    return new
+
+
+@dataclass
+class EditPlan:
+    """Every edit found in the visible sheets, and every refusal (sheet, cell, reason)."""
+
+    edits: list[Edit] = field(default_factory=list)
+    refused: list[Issue] = field(default_factory=list)
+
+
+def _workbook_baseline(path: Path, register: Register) -> list[str]:
+    """Records that differ between the workbook's data sheets and the YAML (empty: same version)."""
+    tables = read_records(path).tables
+    differ = []
+    for name, attr in (
+        ("activities", "activities"),
+        ("recipients", "recipients"),
+        ("organisation", None),
+        ("systems", "systems"),
+        ("security", "security_measures"),
+    ):
+        mine = [register.organisation] if attr is None else list(getattr(register, attr))
+        theirs = tables.get(name, [])
+        a = {getattr(r, "id", name): r.model_dump() for r in mine}
+        b = {getattr(r, "id", name): r.model_dump() for r in theirs}
+        differ += [f"{name}[{k}]" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+    return differ
+
+
+def _rendered(register: Register) -> dict[str, tuple[list[str], Iterator[tuple[int, tuple]]]]:
+    from audit_lib.export.context import ExportContext
+    from audit_lib.export.sheet import plain
+    from audit_lib.export.workbook import standard_sheets
+
+    ctx = ExportContext(register, None, dt.datetime.now(dt.timezone.utc), transfers=[], diagram=False)
+    out = {}
+    for s in standard_sheets(ctx):
+        if s.name in {e.sheet for e in EDIT_SHEETS}:
+            rows = [(i, tuple(plain(v) for v in row)) for i, row in enumerate(s.rows, 2)]
+            out[s.name] = (list(s.headers), iter(rows))
+    return out
+
+
+def _workbook_sheets(path: Path, plan: EditPlan) -> dict[str, tuple[list[str], list[tuple[int, tuple]]]]:
+    wb = open_workbook(path)
+    out = {}
+    try:
+        overflow = read_overflow(wb)
+        for spec in EDIT_SHEETS:
+            if spec.sheet not in wb.sheetnames:
+                plan.refused.append(
+                    Issue.of(
+                        "ROPA-I010",
+                        f"sheet '{spec.sheet}' is missing (renamed or deleted?): "
+                        f"the workbook's sheets are {', '.join(wb.sheetnames)}",
+                        record=spec.sheet,
+                    )
+                )
+                continue
+            headers: list[str] | None = None
+            rows = []
+            for r, values in sheet_rows(wb[spec.sheet]):
+                if headers is None:
+                    if spec.id_header in [_short(v) for v in values]:
+                        headers = [None if v is None else str(v) for v in values]
+                    continue
+                rows.append(
+                    (
+                        r,
+                        tuple(
+                            join_overflow(v, spec.sheet, f"{get_column_letter(c + 1)}{r}", overflow)
+                            for c, v in enumerate(values)
+                        ),
+                    )
+                )
+            if headers is None:
+                plan.refused.append(
+                    Issue.of(
+                        "ROPA-I010",
+                        f"sheet '{spec.sheet}': no heading row with '{spec.id_header}'",
+                        record=spec.sheet,
+                    )
+                )
+                continue
+            out[spec.sheet] = (headers, rows)
+    finally:
+        wb.close()
+    return out
+
+
+def plan_edits(path: str | Path, register: Register) -> EditPlan:
+    """The per-field diff between the visible sheets of workbook ``path`` and ``register``."""
+    from audit_lib.io.loader import _vocabulary
+
+    path = Path(path)
+    plan = EditPlan()
+    vocabulary = _vocabulary(register.taxonomy, _NullCollector(), None)
+    expected = _rendered(register)
+    got = _workbook_sheets(path, plan)
+    for spec in EDIT_SHEETS:
+        if spec.sheet not in got:
+            continue
+        want, _, _ = _sheet_cells(*expected[spec.sheet], spec, spec.sheet)
+        have, issues, rows = _sheet_cells(got[spec.sheet][0], iter(got[spec.sheet][1]), spec, spec.sheet)
+        plan.refused += issues
+        records = {r.id: r for r in getattr(register, spec.kind)}
+        for rid in want:
+            if rid not in have:
+                plan.edits.append(Edit(spec.sheet, "", spec.kind, rid, "", rid, None, "delete"))
+        for rid, cells in have.items():
+            if rid not in want:
+                _new_record(spec, rid, cells, rows[rid], register, vocabulary, plan)
+                continue
+            for header, (text, cell) in cells.items():
+                expected_text = want[rid].get(header, ("", ""))[0]
+                if text == expected_text:
+                    continue
+                where = f"{spec.sheet}!{cell}"
+                name = spec.fields.get(header)
+                if name is None:
+                    if header in SKIPPED_COLUMNS or _short(header) in {_short(h) for h in SKIPPED_COLUMNS}:
+                        continue
+                    plan.refused.append(
+                        Issue.of(
+                            "ROPA-I010",
+                            f"{where}: column '{header}' of {spec.kind}[{rid}] "
+                            "is computed from other records or not read back: edit the YAML "
+                            "(or the data.* sheet) instead",
+                            record=where,
+                        )
+                    )
+                    continue
+                try:
+                    new = _parse(name, text, register, vocabulary)
+                except EditRefused as exc:
+                    plan.refused.append(
+                        Issue.of(
+                            "ROPA-I010",
+                            f"{where}: {spec.kind}[{rid}].{name}: {exc}",
+                            record=where,
+                            field=name,
+                        )
+                    )
+                    continue
+                old = _current(name, records[rid])
+                if name == "retention" and (
+                    len(new) != len(old)
+                    or any(n["categories"] != o["categories"] for n, o in zip(new, old, strict=False))
+                ):
+                    plan.refused.append(
+                        Issue.of(
+                            "ROPA-I010",
+                            f"{where}: {spec.kind}[{rid}].retention: rules "
+                            "added, removed or re-scoped (the '(for ...)' part) are edited in "
+                            "the YAML; change a period, its start or its note here",
+                            record=where,
+                            field=name,
+                        )
+                    )
+                    continue
+                if new != old:
+                    plan.edits.append(Edit(spec.sheet, cell, spec.kind, rid, name, old, new))
+                _, warns_now = _split(text)
+                _, warns_then = _split(expected_text)
+                if set(warns_now) - set(warns_then):
+                    plan.refused.append(
+                        Issue.of(
+                            "ROPA-I010",
+                            f"{where}: a '{WARN} Assumption' line was edited: "
+                            "assumptions are edited in the YAML",
+                            record=where,
+                            field=name,
+                        )
+                    )
+                elif len(warns_now) < len(warns_then) and records[rid].assumed(name):
+                    plan.edits.append(Edit(spec.sheet, cell, spec.kind, rid, name, None, None, "confirm"))
+    return plan
+
+
+class _NullCollector:
+    def add(self, *args: Any, **kwargs: Any) -> None:
+        """Taxonomy problems are reported by the loader; here only the vocabulary is needed."""
+
+
+def _new_record(
+    spec: EditSheet,
+    rid: str,
+    cells: dict[str, tuple[str, str]],
+    row: int,
+    register: Register,
+    vocabulary: dict[str, set[str]],
+    plan: EditPlan,
+) -> None:
+    where = f"{spec.sheet}!{cells.get(spec.id_header, ('', f'A{row}'))[1]}"
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", rid):
+        plan.refused.append(
+            Issue.of(
+                "ROPA-I010", f"{where}: '{rid}' is not a usable id (letters, digits, _ . -)", record=where
+            )
+        )
+        return
+    record: dict[str, Any] = {"id": rid}
+    for header, (text, cell) in cells.items():
+        if header == spec.id_header or not text:
+            continue
+        name = spec.fields.get(header)
+        if name is None:
+            plan.refused.append(
+                Issue.of(
+                    "ROPA-I010",
+                    f"{spec.sheet}!{cell}: new {spec.kind}[{rid}]: column "
+                    f"'{header}' is not read for a new record: add it in the YAML",
+                    record=f"{spec.sheet}!{cell}",
+                )
+            )
+            continue
+        try:
+            record[name] = _parse(name, text, register, vocabulary)
+        except EditRefused as exc:
+            plan.refused.append(
+                Issue.of(
+                    "ROPA-I010",
+                    f"{spec.sheet}!{cell}: new {spec.kind}[{rid}].{name}: {exc}",
+                    record=f"{spec.sheet}!{cell}",
+                    field=name,
+                )
+            )
+            return
+    if spec.kind == "activities" and "retention" in record:
+        record["retention"] = [
+            {k: v for k, v in r.items() if v and k != "categories"} for r in record["retention"]
+        ]
+    if isinstance(record.get("legal_basis"), list) and len(record["legal_basis"]) == 1:
+        record["legal_basis"] = record["legal_basis"][0]
+    for name in ("purposes", "data_subjects", "data_categories"):
+        if name in record:
+            record[name] = [
+                {k: v for k, v in x.items() if v} if any(v for k, v in x.items() if k != "key") else x["key"]
+                for x in record[name]
+            ]
+    plan.edits.append(
+        Edit(spec.sheet, cells.get(spec.id_header, ("", ""))[1], spec.kind, rid, "", None, record, "add")
+    )
+
+
+@dataclass
+class EditResult:
+    """The diff applied (or, with ``dry_run``, only shown) and the register as it now loads."""
+
+    path: Path
+    edits: list[Edit]
+    applied: bool
+    register: Register | None = None
+    files: list[str] = field(default_factory=list)
+
+
+def apply_edits(path: str | Path, folder: str | Path, *, dry_run: bool = False) -> EditResult:
+    """Apply the visible-sheet edits of workbook ``path`` to the register YAML in ``folder``.
+
+    Refused edits (sheet, cell, reason) stop the whole import (WorkbookError), so no edit is
+    silently dropped; untouched records keep their comments and layout (:mod:`audit_lib.io.yaml_edit`);
+    the folder is replaced only once the edited register loads (Art 30(3)).
+    """
+    import shutil
+
+    from audit_lib.io.yaml_edit import YamlList, set_value
+
+    path, folder = Path(path), Path(folder)
+    register = load_register(folder)
+    differ = _workbook_baseline(path, register)
+    if differ:
+        shown = ", ".join(differ[:8]) + (f" and {len(differ) - 8} more" if len(differ) > 8 else "")
+        raise WorkbookError(
+            [
+                Issue.of(
+                    "ROPA-I010",
+                    f"the workbook was exported from another version of the "
+                    f"register ({shown} differ from the YAML): export it again and redo the "
+                    "edits, or import it into an empty folder",
+                    file=path.name,
+                )
+            ]
+        )
+    plan = plan_edits(path, register)
+    if plan.refused:
+        raise WorkbookError(plan.refused)
+    if dry_run or not plan.edits:
+        return EditResult(folder, plan.edits, False, register)
+    files: dict[str, YamlList] = {}
+    for e in plan.edits:
+        name = f"{e.kind}.yaml"
+        doc = files.setdefault(name, YamlList(folder / name))
+        if e.action == "delete":
+            doc.delete(e.record)
+        elif e.action == "add":
+            doc.append(e.new)
+        elif e.action == "confirm":
+
+            def confirm(node: Any, f: str = e.field) -> None:
+                kept = [
+                    a
+                    for a in node.get("assumptions") or []
+                    if str(a.get("field", "")).split(".")[0].split("[")[0] != f
+                ]
+                set_value(node, "assumptions", kept)
+
+            doc.update(e.record, confirm)
+        else:
+            doc.update(e.record, lambda node, f=e.field, v=e.new: set_value(node, f, _yaml_value(f, v, node)))
+    holder: dict[str, Register] = {}
+
+    def _write(tmp: Path) -> None:
+        for item in folder.iterdir():
+            if item.is_file():
+                shutil.copy2(item, tmp / item.name)
+        for name, doc in files.items():
+            (tmp / name).write_text(doc.render(), encoding="utf-8")
+        try:
+            holder["register"] = load_register(tmp)
+        except RegisterError as exc:
+            raise WorkbookError(
+                [
+                    Issue.of(
+                        "ROPA-I010",
+                        f"after the edits the register does not load: {i.message}",
+                        file=Path(i.file).name,
+                        line=i.line,
+                        record=i.record or "",
+                        field=i.field or "",
+                    )
+                    for i in exc.issues
+                ]
+            ) from None
+        _check_round_trip(plan.edits, holder["register"])
+
+    target = atomic_folder(folder, _write)
+    return EditResult(
+        target,
+        plan.edits,
+        True,
+        holder["register"].model_copy(update={"source_path": str(target)}),
+        sorted(files),
+    )
+
+
+def _check_round_trip(edits: list[Edit], register: Register) -> None:
+    """Each changed field, read back from the edited register, is what the cell said."""
+    records = {kind: {r.id: r for r in getattr(register, kind)} for kind in ("activities", "recipients")}
+    wrong = []
+    for e in edits:
+        if e.action != "change":
+            continue
+        now = _current(e.field, records[e.kind][e.record])
+        if now != e.new:
+            wrong.append(
+                Issue.of(
+                    "ROPA-I010",
+                    f"{e.sheet}!{e.cell}: {e.kind}[{e.record}].{e.field} would read "
+                    f"{_show(now)}, not {_show(e.new)}: edit it in the YAML",
+                    record=f"{e.sheet}!{e.cell}",
+                    field=e.field,
+                )
+            )
+    if wrong:
+        raise WorkbookError(wrong)
