@@ -158,24 +158,3 @@ def sort_key(issue: Issue) -> tuple:
 def at_or_above(issues: Iterable[Issue], level: Severity | str) -> list[Issue]:
     """The issues of severity ``level`` or more severe."""
     return [i for i in issues if i.severity.at_least(level)]
-
-
-# --------------------------------------------------------------------------
-# Import problems (``ropa import-xlsx`` and the other importers): declared here so that every
-# importer reports the same code for the same problem; the importer fills in the message.
-# --------------------------------------------------------------------------
-
-for _code, _title in (
-    ("ROPA-I001", "import file not found or not readable"),
-    ("ROPA-I002", "import file over the size limit (or expands beyond it when unpacked)"),
-    ("ROPA-I003", "not a workbook of the expected format"),
-    ("ROPA-I004", "sheet missing from the workbook"),
-    ("ROPA-I005", "unknown column in a sheet"),
-    ("ROPA-I006", "cell value cannot be decoded (not valid JSON or broken overflow text)"),
-    ("ROPA-I007", "cell value invalid for its field"),
-    ("ROPA-I008", "more rows than the record kind allows"),
-    ("ROPA-I009", "imported register fails validation"),
-    ("ROPA-I010", "workbook refused for safety (too many rows, no safe XML parser)"),
-):
-    declare(_code, Stage.import_, Severity.error, _title)
-del _code, _title
