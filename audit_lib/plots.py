@@ -119,7 +119,9 @@ def transfer_classes(review: Review) -> tuple[dict[str, str], dict[tuple[str, st
 
     Returns ``(nodes, edges)``: graph node id -> class, and (u, v) flow edge -> class. A class is
     the worst transfer status of the rows the node imports (or the edge carries, by exporter and
-    importer), else where the party stands: ``eea`` (inside the EEA or free flow: not a transfer),
+    importer: an inbound row, importer ``controller``, is carried by the flows from its source
+    party into the activities; the controller node takes the status of the rows it imports, its
+    own systems never do), else where the party stands: ``eea`` (inside the EEA or free flow: not a transfer),
     ``own`` (the controller itself: its staff and own systems, wherever they are; or a party that
     receives nothing) or ``unknown`` (no country recorded). A system hosted by a party takes the
     class of its host. Only ``Transfer.exporter``, ``importer`` and ``status`` are read, so any
@@ -154,15 +156,18 @@ def transfer_classes(review: Review) -> tuple[dict[str, str], dict[tuple[str, st
     nodes: dict[str, str] = {}
     for node, attrs in graph.nodes(data=True):
         kind = attrs["kind"]
+        if kind == "controller" and CONTROLLER in by_importer:  # inbound: the controller imports
+            nodes[node] = _worst(by_importer[CONTROLLER])
+            continue
         if kind in {"data_subject", "activity", "controller"}:
             nodes[node] = {"data_subject": "subject"}.get(kind, kind)
             continue
         who = party(node, receiving=True)
         host = node_id_of(graph, who) if kind == "system" and who != CONTROLLER else node
-        if who in by_importer:
+        if kind == "system" and who == CONTROLLER:
+            nodes[node] = "own"  # the controller's own systems: never a transfer, even when it imports
+        elif who in by_importer:
             nodes[node] = _worst(by_importer[who])
-        elif kind == "system" and who == CONTROLLER:
-            nodes[node] = "own"
         else:
             nodes[node] = place(host)
     edges: dict[tuple[str, str], str] = {}

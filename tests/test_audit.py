@@ -394,20 +394,20 @@ def test_duplicates_names_a_code_reported_twice_for_a_record():
     assert duplicates([one, two]) == [("ROPA-R001", "b")] and duplicates([one]) == []
 
 
-_EXPORT_DEDUP = pytest.mark.xfail(
-    strict=True, reason="audit_lib/export/context.py _gap_findings dedups ROPA-X001 on 'record' only, "
-    "not on a grouped finding's 'records' (export owner / lead to fix at merge)")
-
-
-@pytest.mark.parametrize("name", ["dearmob", pytest.param("mobikin", marks=_EXPORT_DEDUP)])
+@pytest.mark.parametrize("name", ["dearmob", "mobikin"])
 def test_workbook_findings_are_the_audit_findings(name):
     """One source of truth: the Findings sheet shows the audit's findings and repeats none of them."""
     from audit_lib.export.context import build_context
+    from audit_lib.export.sheets import findings_sheet
 
     register = _sample(name)
-    rows = build_context(register, AS_OF, diagram=False).findings
+    ctx = build_context(register, AS_OF, diagram=False)
     found = audit(register, as_of=AS_OF)
-    assert [(r["code"], r["records"]) for r in rows if r["source"] == "audit"] == [
-        (f.code, ", ".join(f.records)) for f in found]
-    covered = {(r, f.field) for f in found for r in f.records}
-    assert not [r for r in rows if r["source"] != "audit" and (r["record"], r["field"]) in covered]
+    assert [(f.code, f.records, f.field) for f in ctx.findings] == [
+        (f.code, f.records, f.field) for f in found]
+    assert not [f for f in ctx.findings if f.code.startswith("ROPA-X")]  # the export adds none
+    sheet = findings_sheet(ctx)
+    headers = [c.header for c in sheet.columns]
+    rows = list(sheet.rows)
+    assert [r[headers.index("Code")] for r in rows] == [f.code for f in found]
+    assert len({(f.code, f.records, f.field, f.message) for f in found}) == len(rows)

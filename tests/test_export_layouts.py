@@ -38,6 +38,11 @@ def _table(rows: list[list], first_header: str) -> tuple[list[str], list[list]]:
     return rows[i], rows[i + 1:]
 
 
+def _records(body: list[list]) -> list[list]:
+    """The first row of each record: rows marked (continued) carry on a long cell of the row above."""
+    return [r for r in body if not str(r[0]).startswith("(continued)")]
+
+
 @pytest.fixture(scope="module")
 def rich(tmp_path_factory):
     return load_register(make_rich_register(tmp_path_factory.mktemp("reg")))
@@ -109,7 +114,8 @@ def test_ico_rights_block_stated_once(name, tmp_path):
         assert not any(how in c for sheet, texts in cells.items() if sheet != PROCEDURES for c in texts), how
     headers, body = _table(_rows(out, "Controller"), "Business function")
     rights = headers.index("Rights available to individuals")
-    assert all(len(r[rights]) < 400 and PROCEDURES in r[rights] for r in body)
+    assert len(_records(body)) == len(register.activities)
+    assert all(len(r[rights]) < 400 and PROCEDURES in r[rights] for r in _records(body))
 
 
 def test_ico_sample_rights_filled(mobikin, tmp_path):
@@ -119,7 +125,8 @@ def test_ico_sample_rights_filled(mobikin, tmp_path):
     assert procedures and any("contact@mobikin.com" in r[3] for r in procedures)
     headers, body = _table(_rows(out, "Controller"), "Business function")
     rights = headers.index("Rights available to individuals")
-    assert all(r[rights] and not str(r[rights]).startswith("Not recorded") for r in body)
+    assert len(_records(body)) == len(mobikin.activities)
+    assert all(r[rights] and not str(r[rights]).startswith("Not recorded") for r in _records(body))
 
 
 def test_ico_processor_sheet(rich, tmp_path):
@@ -210,7 +217,11 @@ def test_cnil_one_fiche_per_activity_shaped_like_the_registre_simplifie(name, tm
         found = ctx.transfers_of(act.id)
         assert len(transfers) == len(found)  # one row per importer, from the classification
         for row, t in zip(transfers, found, strict=True):
-            assert f"[{t.importer}]" in row[1] and pays_fr(t.country) in row[2]
+            if t.controller_is_importer:  # inbound: the controller imports, the source party exports
+                assert t.importer_name in row[1] and "importateur" in row[1], row
+                assert f"[{t.exporter}]" in str(row[2]) and pays_fr(t.country) in row[2]
+            else:
+                assert f"[{t.importer}]" in row[1] and pays_fr(t.country) in row[2]
         measures = rows[starts[6] + 1:]
         assert [h for h in headings if any(r[0] == h for r in measures)] == headings  # the fixed list
         placed = [r for r in measures if r[1] and r[1].endswith("]")]
@@ -364,8 +375,10 @@ def test_csv_zip_one_file_per_sheet(rich, tmp_path):
     write_csv(rich, out)
     with zipfile.ZipFile(out) as zf:
         names = zf.namelist()
-        ctrl = list(csv.reader(io.StringIO(zf.read("02_controller_record.csv").decode("utf-8-sig"))))
-    assert "01_cover.csv" in names and any(n.endswith("data_activities.csv") for n in names)
+        ctrl = list(csv.reader(io.StringIO(zf.read("03_controller_record.csv").decode("utf-8-sig"))))
+    assert names[:4] == ["01_cover_preamble.csv", "01_cover.csv", "02_controller.csv",
+                         "03_controller_record.csv"]
+    assert any(n.endswith("data_activities.csv") for n in names)
     assert ctrl[0][0] == "Activity id" and [r[0] for r in ctrl[1:]] == [a.id for a in rich.activities]
 
 

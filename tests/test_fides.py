@@ -38,6 +38,9 @@ LOST = {
         "children_data",
         "age_verification",
         "status",
+        "consent",
+        "legal_obligation_law",
+        "department",
     },
     "recipients": {
         "countries",
@@ -48,6 +51,10 @@ LOST = {
         "sub_processor_authorisation",
         "dpf_certified",
         "placeholder",
+        "established",
+        "international_organisation",
+        "sector",
+        "disclosure_basis",
         "evidence",
         "assumptions",
         "notes",
@@ -106,6 +113,13 @@ def test_export_counts_what_fides_cannot_hold():
     assert lost["security measures (Art 32)"] == len(register.security_measures)
     assert lost["activity evidence quotes"] == sum(len(a.evidence) for a in register.activities)
     assert all(n > 0 for n in lost.values())
+    # the fields the round trip may lose (LOST) are counted wherever a record sets them
+    for kind, prefix in (("activities", "activity"), ("recipients", "recipient")):
+        for name in ("consent", "legal_obligation_law", "department", "established", "sector"):
+            if name in LOST[kind]:
+                n = sum(1 for r in getattr(register, kind) if getattr(r, name) is not None)
+                assert lost.get(f"{prefix}.{name}", 0) == n, (kind, name)
+    assert lost["activity.consent"] > 0 and lost["recipient.established"] > 0
 
 
 def test_export_sets_transfer_flags_from_the_classification():

@@ -82,7 +82,14 @@ def test_reader_sees_the_art30_record(seen):
     for point in "abcdefg":
         assert any(h.startswith(f"({point})") and f"Art 30(1)({point})" in h for h in headers), point
     newsletter = next(r for r in sheets["Controller record"] if r[0] == "newsletter")
-    assert newsletter[headers.index("(f) Erasure time limits \u2014 Art 30(1)(f)")].startswith("Not recorded")
+    retention = newsletter[headers.index("(f) Erasure time limits \u2014 Art 30(1)(f)")]
+    assert retention.startswith("period not stated")  # what the register holds, as the reader sees it
+    assert "Assumption to confirm" in retention  # and the assumption behind it, marked beside it
+    points = [i for i, h in enumerate(headers) if re.match(r"\([a-g]\) ", h)]
+    assert all(newsletter[i].strip() for i in points)  # never blank: a missing item says so
+    cards = [c for r in sheets["Record cards"] for c in r if c]
+    # the paper record: the newsletter's card holds point (f)
+    assert any(c.startswith("period not stated") for c in cards)
     cover = {r[0]: r[1] for r in sheets["Cover"] if len(r) > 1}
     assert cover["Source SHA-256"] == register.source_hash
     recipients = {r[0] for r in sheets["Recipients"][1:]}
@@ -90,22 +97,29 @@ def test_reader_sees_the_art30_record(seen):
 
 
 def _page_sizes(pdf: bytes) -> list[tuple[float, float]]:
-    boxes = re.findall(rb"/MediaBox\s*\[\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*\]", pdf)
-    return [(float(x1) - float(x0), float(y1) - float(y0)) for x0, y0, x1, y1 in boxes]
+    """The size of each page object (not of the /Pages tree node, whose box spans mixed orientations)."""
+    pages = [obj for obj in pdf.split(b"endobj") if re.search(rb"/Type\s*/Page(?!s)", obj)]
+    boxes = [re.search(rb"/MediaBox\s*\[\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*\]", obj)
+             for obj in pages]
+    return [(float(b[3]) - float(b[1]), float(b[4]) - float(b[2])) for b in boxes if b]
 
 
 @pytest.mark.parametrize("name", ["mobikin", "dearmob"])
-def test_sample_workbook_prints_on_landscape_pages(name, tmp_path):
+def test_sample_workbook_prints_record_cards_and_tables_on_a4(name, tmp_path):
+    """The paper record: every page A4; the Cover and one record card per activity in portrait, the
+    wide tables (Recipients, Transfers, Findings...) in landscape."""
+    register = load_register(SAMPLES[name])
     xlsx = tmp_path / f"{name}.xlsx"
-    write_workbook(load_register(SAMPLES[name]), xlsx)
+    write_workbook(register, xlsx)
     convert(xlsx, "pdf", tmp_path)
     sizes = _page_sizes((tmp_path / f"{name}.pdf").read_bytes())
     assert len(sizes) >= 5
-    assert all(w > h for w, h in sizes), f"portrait pages: {[s for s in sizes if s[0] <= s[1]][:3]}"
-    a4 = [abs(w - 842) < 2 and abs(h - 595) < 2 for w, h in sizes]  # A4 landscape
-    a3 = [abs(w - 1191) < 2 and abs(h - 842) < 2 for w, h in sizes]  # A3 landscape: the wide sheets
-    assert all(x or y for x, y in zip(a4, a3, strict=True)), sorted(set(sizes))
-    assert any(a4) and any(a3)  # Cover, Findings... on A4; Controller record spans A3 pages
+    portrait = [abs(w - 595) < 2 and abs(h - 842) < 2 for w, h in sizes]  # A4 portrait
+    landscape = [abs(w - 842) < 2 and abs(h - 595) < 2 for w, h in sizes]  # A4 landscape
+    assert all(p or q for p, q in zip(portrait, landscape, strict=True)), sorted(set(sizes))
+    assert sum(portrait) >= len(register.activities) + 1  # the Cover, then a card (or more) per activity
+    assert any(landscape)  # the tables print landscape
+    assert sizes[0][0] < sizes[0][1]  # the Cover, first, is portrait
 
 
 def test_saved_by_libreoffice_imports_to_the_same_register(tmp_path):

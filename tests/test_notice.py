@@ -533,14 +533,28 @@ def test_samples_carry_no_internal_remark(name):
 def test_a_copy_of_safeguards_is_offered_only_where_there_are_safeguards(folder):
     register = load_register(folder)
     body = _section_text(draft_notice(register).text, "Art 13(1)(f)")
-    stated = [t for t in classify_transfers(register) if t.country and not register.recipient(
-        t.importer).assumed("countries")]
+    org = register.organisation
+
+    def told(t):  # an inbound row (the controller imports) rests on where the source and we are established
+        if t.controller_is_importer:
+            return bool(t.country) and not org.assumed("country") and not register.recipient(
+                t.exporter).assumed("established")
+        return bool(t.country) and not register.recipient(t.importer).assumed("countries")
+
+    rows = classify_transfers(register)
+    stated = [t for t in rows if told(t)]
+    for t in rows:
+        if t.controller_is_importer and not told(t):  # withheld: never in the reader's text
+            assert f"received from {public_name(register.recipient(t.exporter))}" not in body
     art46 = any(t.mechanism in {"scc", "bcr", "code_of_conduct", "certification", "ad_hoc_clauses"}
                 for t in stated)
     assert ("copy of the safeguards" in body) is art46
     assert "rely on" not in body
     for t in stated:
-        if t.mechanism == "none":  # named, with no safeguard claimed for it
+        if t.mechanism == "none" and t.controller_is_importer:
+            assert (f"- {org.name}, {t.country_name} (received from "
+                    f"{public_name(register.recipient(t.exporter))})." in body)
+        elif t.mechanism == "none":  # named, with no safeguard claimed for it
             assert f"- {public_name(register.recipient(t.importer))}, {t.country_name}." in body
 
 

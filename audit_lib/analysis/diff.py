@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from audit_lib.model.catalogue import CATALOGUE, RecordKind
@@ -268,15 +268,33 @@ def transfer_changes(old: list[Transfer], new: list[Transfer]) -> list[TransferC
 
 
 def finding_key(f: Issue) -> tuple[str, str, str]:
-    """The identity of a finding across versions: code, record, field."""
+    """The identity of a finding across versions: code, record, field.
+
+    A finding grouped over several records (``Issue.records``) has one identity per record:
+    see :func:`per_record`."""
     return (f.code, f.record or "", f.field or "")
 
 
+def per_record(f: Issue) -> list[Issue]:
+    """``f`` once per record it covers (each with ``record`` and ``records`` that one record), so
+    a grouped finding opens or closes record by record: the processor added without a data
+    processing agreement is opened even when the finding already named two others."""
+    if len(f.records) <= 1:
+        return [f]
+    return [replace(f, record=r, records=(r,)) for r in f.records]
+
+
+def finding_keys(findings: list[Issue]) -> set[tuple[str, str, str]]:
+    """The per-record identities (:func:`finding_key` of :func:`per_record`) of ``findings``."""
+    return {finding_key(one) for f in findings for one in per_record(f)}
+
+
 def finding_changes(old: list[Issue], new: list[Issue]) -> tuple[list[Issue], list[Issue]]:
-    """(opened, closed): findings only in ``new``, and findings only in ``old``."""
-    a = {finding_key(f) for f in old}
-    b = {finding_key(f) for f in new}
-    return [f for f in new if finding_key(f) not in a], [f for f in old if finding_key(f) not in b]
+    """(opened, closed): per record, findings only in ``new``, and findings only in ``old``."""
+    a, b = finding_keys(old), finding_keys(new)
+    opened = [one for f in new for one in per_record(f) if finding_key(one) not in a]
+    closed = [one for f in old for one in per_record(f) if finding_key(one) not in b]
+    return opened, closed
 
 
 # --------------------------------------------------------------------------

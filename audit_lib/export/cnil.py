@@ -36,6 +36,7 @@ from audit_lib.export.cnil_fr import (
     mecanisme_fr,
     oui_non,
     pays_fr,
+    regime_fr,
     rubrique_mesure,
     statut_fr,
     wrap_lines,
@@ -45,6 +46,7 @@ from audit_lib.export.sheet import Column, Mark, Sheet
 from audit_lib.export.text import assumed_fields, lines
 from audit_lib.model import Contact, ProcessingActivity, Register, Retention
 from audit_lib.reference.taxonomy import is_criminal_data, is_special_category
+from audit_lib.reference.transfers import EU_GDPR
 
 FICHES = "Fiches de registre"
 SUITE = " (suite)"
@@ -350,11 +352,18 @@ def _transferts(ctx: ExportContext, act: ProcessingActivity) -> Iterator[list[An
         yield ["Transferts", "Aucun transfert hors de l'Union europ\u00e9enne", None]
     for t in found:
         via = f"\nTransfert ult\u00e9rieur depuis {t.exporter_name}" if t.onward else ""
+        importer = f"{t.importer_name} [{t.importer}]"
+        if t.controller_is_importer:  # inbound: a source party exports, the controller imports
+            importer = f"{t.importer_name} (responsable du traitement, importateur)"
+            via = f"\nTransfert entrant : {t.exporter_name} [{t.exporter}] exporte vers le responsable"
+        if t.regime != EU_GDPR:
+            via += f"\nR\u00e9gime de l'exportateur : {regime_fr(t.regime)}"
+        where = t.country_name if t.importer_kind == "international_organisation" else pays_fr(t.country)
         decision = f" ({article_fr(t.decision)})" if t.decision else ""
-        detail = (f"{pays_fr(t.country)} \u2014 {mecanisme_fr(t.mechanism)}, "
+        detail = (f"{where} \u2014 {mecanisme_fr(t.mechanism)}, "
                   f"{article_fr(t.article)}{decision}\nStatut : {statut_fr(t.status)}{via}")
         value: Any = Mark(detail, "warning") if t.status != "compliant" else detail
-        yield ["Transfert", f"{t.importer_name} [{t.importer}]", value]
+        yield ["Transfert", importer, value]
 
 
 def _mesures(ctx: ExportContext, act: ProcessingActivity) -> Iterator[list[Any]]:

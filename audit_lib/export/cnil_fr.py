@@ -129,7 +129,15 @@ MECANISMES = {
     "certification": "m\u00e9canisme de certification approuv\u00e9",
     "ad_hoc_clauses": "clauses contractuelles ad hoc",
     "derogation": "d\u00e9rogation (art. 49)",
+    "idta": "accord de transfert international de donn\u00e9es de l'ICO (UK GDPR)",
+    "uk_addendum": "avenant de l'ICO aux clauses contractuelles types (UK GDPR)",
     "none": SANS_MECANISME,
+}
+
+REGIMES = {
+    "EU GDPR": "RGPD",
+    "UK GDPR": "RGPD britannique (UK GDPR)",
+    "Swiss FADP": "loi f\u00e9d\u00e9rale suisse sur la protection des donn\u00e9es (LPD)",
 }
 
 STATUTS = {
@@ -145,6 +153,11 @@ def mecanisme_fr(name: str) -> str:
 
 def statut_fr(status: str) -> str:
     return STATUTS.get(status, status)
+
+
+def regime_fr(regime: str) -> str:
+    """'UK GDPR' -> 'RGPD britannique (UK GDPR)': the rules the exporter of a transfer is subject to."""
+    return REGIMES.get(regime, regime)
 
 
 def article_fr(text: str | None) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import io
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -74,8 +75,12 @@ class ExportContext:
     @cached_property
     def _findings_at(self) -> dict[tuple[str, str], list[Issue]]:
         out: dict[tuple[str, str], list[Issue]] = defaultdict(list)
-        for f in self.findings:
-            out[(f.record or "", f.field or "")].append(f)
+        for f in self.findings:  # a grouped finding is on each of its records
+            name = f.field or ""
+            root = re.split(r"[.\[]", name, maxsplit=1)[0]  # retention[0] and consent.mechanism are on
+            for record in dict.fromkeys(getattr(f, "records", ()) or (f.record or "",)):  # their column
+                for key in dict.fromkeys((name, root)):
+                    out[(record, key)].append(f)
         return out
 
     def findings_at(self, record: str, field_name: str) -> list[Issue]:

@@ -124,6 +124,9 @@ def _count_lost(register: Register, lost: Counter) -> None:
         "register_owner",
         "last_reviewed",
         "dpo_assessment",
+        "transfer_regime",
+        "sector",
+        "policy_source",
     ):
         if getattr(org, name):
             lost[f"organisation.{name}"] += 1
@@ -145,6 +148,9 @@ def _count_lost(register: Register, lost: Counter) -> None:
             "provision_requirement",
             "children_data",
             "age_verification",
+            "consent",
+            "legal_obligation_law",
+            "department",
             "notes",
         ):
             if getattr(a, name):
@@ -173,6 +179,10 @@ def _count_lost(register: Register, lost: Counter) -> None:
             "joint_controller_arrangement",
             "sub_processor_authorisation",
             "dpf_certified",
+            "established",
+            "international_organisation",
+            "sector",
+            "disclosure_basis",
             "notes",
         ):
             if getattr(r, name) is not None:
@@ -185,12 +195,13 @@ def _count_lost(register: Register, lost: Counter) -> None:
     lost["security measures (Art 32)"] += len(register.security_measures)
     lost["processor activities (Art 30(2) record)"] += len(register.processor_activities)
     c = register.commitments
-    lost["commitments (rights, breach, children, cookies, other)"] += (
+    lost["commitments (rights, breach, children, cookies, consent, other)"] += (
         len(c.rights)
         + len(c.cookies)
         + len(c.other)
         + (c.breach_procedure is not None)
         + (c.children is not None)
+        + (c.consent is not None)
     )
     for kind in ("data_categories", "data_uses", "data_subjects"):
         lost[f"taxonomy extensions ({kind})"] += len(getattr(register.taxonomy, kind))

@@ -14,7 +14,9 @@ from audit_lib.export.text import (
     contact_text,
     countries_text,
     country_text,
+    field_line,
     lines,
+    yes_no,
 )
 from audit_lib.model import ProcessingActivity, RecipientRole, Register
 
@@ -40,12 +42,25 @@ BOOL_LABELS = {
     "required": "DPIA required",
     "directed_at_children": "Directed at children",
     "consent_required": "Consent required",
+    "prior": "Consent asked before use (prior)",
+    "granular": "Consent per purpose (granular)",
+    "offered_in_full": "Offered in full",
     "to_confirm": ASSUMED,
 }
 
 # --------------------------------------------------------------------------
 # Small shared renderers
 # --------------------------------------------------------------------------
+
+
+def consent_text(consent: Any) -> str | None:
+    """How consent is collected (Art 4(11), 7(1)-(2)): mechanism, prior, granular, how it is recorded."""
+    if consent is None:
+        return None
+    return lines(field_line("Consent collected by", consent.mechanism),
+                 field_line(BOOL_LABELS["prior"], yes_no(consent.prior)),
+                 field_line(BOOL_LABELS["granular"], yes_no(consent.granular)),
+                 field_line("Consent record (Art 7(1))", consent.record)) or None
 
 
 def missing(detail: str = "") -> Mark:

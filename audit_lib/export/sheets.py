@@ -9,7 +9,7 @@ from typing import Any
 
 from audit_lib.analysis.tables import categories_of
 from audit_lib.export.context import ExportContext
-from audit_lib.export.render import BOOL_LABELS, ROLE_ARTICLES, missing, named
+from audit_lib.export.render import BOOL_LABELS, ROLE_ARTICLES, consent_text, missing, named
 from audit_lib.export.sheet import Column, Mark, Sheet
 from audit_lib.export.spec import SOURCED, table, value_of
 from audit_lib.export.text import (
@@ -23,6 +23,7 @@ from audit_lib.export.text import (
     lines,
     mechanism_text,
     sourced_parts,
+    taxonomy_text,
     words,
     yes_no,
 )
@@ -52,7 +53,9 @@ RECIPIENT_COLUMNS = [
     Column("Recipient id", 16, "", "Stable identifier of the recipient.", "id"),
     Column("Name", 26, "Art 30(1)(d)", "Legal entity name (or the category, for a placeholder).", "name"),
     Column("Role", 22, "Art 4(7)-(10), 26, 28", "Processor, sub-processor, joint or independent controller, "
-           "public authority, internal.", "role", lambda ctx, r: ROLE_ARTICLES[r.role]),
+           "public authority, internal; for a public authority, the law it is disclosed under (Art 48).",
+           "role", lambda ctx, r: lines(ROLE_ARTICLES[r.role],
+                                        field_line("Disclosed under (Art 48)", r.disclosure_basis))),
     Column("Category", 20, "", "What the recipient does (e.g. payment processing, hosting).", "category"),
     Column("Sub-processor of", 22, "Art 28(2)", "For a sub-processor: the processor that engaged it.",
            "parent", lambda ctx, r: named(ctx.register,
@@ -60,7 +63,12 @@ RECIPIENT_COLUMNS = [
     Column("Its sub-processors", 24, "Art 28(2)", "Sub-processors this recipient engages.", "",
            lambda ctx, r: _ids(ctx.children.get(r.id, [])), "none recorded"),
     Column("Countries", 22, "Art 30(1)(e)", "Countries where it stores or accesses the data (ISO 3166-1).",
-           "countries", lambda ctx, r: countries_text(r.countries), "Not recorded"),
+           "countries", lambda ctx, r: lines(
+               countries_text(r.countries),
+               field_line("Established in (when it exports)", countries_text([r.established])
+                          if r.established else None),
+               field_line("International organisation (Art 4(26))", r.international_organisation),
+               field_line("Sector", r.sector)) or None, "Not recorded"),
     Column("Address and contact", 28, "", "Postal address and contact details.", "contact",
            lambda ctx, r: lines(r.address, contact_text(r.contact)), "Not recorded"),
     Column("DPA / contract \u2014 Art 28(3)", 22, "Art 28(3)", "The data processing agreement: reference, "
@@ -150,11 +158,34 @@ FINDING_COLUMNS = [
     Column("Severity", 9, "", "high, medium, low, info.", "severity", _severity),
     Column("Code", 11, "", "Stable rule code (see docs/audit-rules.md).", "code"),
     Column("Article", 14, "", "Article the finding concerns.", "article"),
-    Column("Record", 15, "", "Record id concerned.", "record"),
-    Column("Field", 14, "", "Field concerned.", "field"),
-    Column("Finding", 46, "", "What is wrong.", "message"),
-    Column("Remedy", 40, "", "How to fix it.", "remedy"),
+    Column("Record", 16, "", "Record id concerned; a grouped finding lists every record it covers "
+           "(the audit's 'records').", "record", lambda ctx, f: _records(f)),
+    Column("Field", 13, "", "Field concerned.", "field"),
+    Column("Finding", 42, "", "What is wrong.", "message"),
+    Column("Remedy", 30, "", "How to fix it.", "remedy"),
+    Column("Status", 14, "", "open, accepted (an accepted risk in force covers the finding) or acceptance "
+           "lapsed; with the acceptance written for it: who accepted it, until when, why.", "status",
+           lambda ctx, f: _status(f)),
 ]
+
+
+def _records(f: Any) -> str | None:
+    return ", ".join(getattr(f, "records", ()) or ((f.record,) if f.record else ())) or None
+
+
+def _acceptance(f: Any) -> str | None:
+    a = getattr(f, "acceptance", None)
+    if a is None:
+        return None
+    return "; ".join(p for p in (
+        f"accepted by {a.owner}" + (f" on {a.accepted_on.isoformat()}" if a.accepted_on else ""),
+        f"until {a.expires.isoformat()}", a.justification) if p)
+
+
+def _status(f: Any) -> Any:
+    status = str(getattr(f, "status", "open"))
+    text = lines(status, _acceptance(f))
+    return Mark(text, "warning") if status == "acceptance lapsed" else text
 
 
 def findings_sheet(ctx: ExportContext) -> Sheet:
@@ -186,6 +217,8 @@ def _commitment_items(ctx: ExportContext) -> Iterator[list[Any]]:
     for r in com.rights:
         yield _commitment("Data subject rights", words(r.right.value).capitalize(), r.right.article,
                           lines(field_line("How", r.how), field_line("Response time", r.response_time),
+                                field_line("Answered within (days, Art 12(3))", r.response_days),
+                                field_line(BOOL_LABELS["offered_in_full"], r.offered_in_full),
                                 field_line("Limitations", r.limitations)), r)
     if com.breach_procedure:
         b = com.breach_procedure
@@ -197,6 +230,9 @@ def _commitment_items(ctx: ExportContext) -> Iterator[list[Any]]:
             field_line("Notification of the authority (Art 33)", b.authority_notification),
             field_line("Communication to data subjects (Art 34)", b.data_subject_notification),
             field_line("Exceptions", b.exceptions),
+            field_line("Exempt from notification (Art 33(1))",
+                       ", ".join(words(g.value) for g in b.exception_grounds)),
+            field_line("Breach log (Art 33(5))", b.breach_log),
             field_line("Internal sanctions", b.internal_sanctions)), b)
     if com.children:
         c = com.children
@@ -210,8 +246,13 @@ def _commitment_items(ctx: ExportContext) -> Iterator[list[Any]]:
             field_line("Provider", named(reg, k.provider) if k.provider else None),
             field_line("Purpose", k.purpose), field_line("Type", words(k.type)),
             field_line(BOOL_LABELS["consent_required"], k.consent_required),
-            field_line("Consent mechanism", k.consent_mechanism),
+            field_line("Consent mechanism", k.consent_mechanism), consent_text(k.consent),
+            field_line("Stores", ", ".join(taxonomy_text(c, "data_categories", ctx.extra["data_categories"])
+                                           for c in k.data_categories)),
             field_line("Duration", k.duration)), k)
+    if com.consent:
+        yield _commitment("Consent", "How consent is collected", "Art 4(11), Art 7",
+                          consent_text(com.consent), com.consent)
     for o in com.other:
         yield _commitment("Other commitments", o.topic, None, o.statement, o)
 

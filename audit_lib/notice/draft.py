@@ -633,7 +633,35 @@ class _Draft:
         """
         rows, gaps, unknown, maybe = [], [], [], []
         copies = False
+        org = self.r.organisation
         for t in classify_transfers(self.r):
+            if t.controller_is_importer:  # inbound: a source party exports to us (we import)
+                src = _recipient_or_none(self.r, t.exporter)
+                # both checked (no short-circuit), so each assumption is listed as withheld
+                told = [src is None or self.known(src, "established", f"recipient {src.id}"),
+                        bool(t.country) and self.known(org, "country", "organisation")]
+                source = self.name(t.exporter) if src else _md(t.exporter_name)
+                if not all(told):
+                    gaps.append(f"inbound transfer from {t.exporter} to the controller"
+                                f" ({t.country or 'country not recorded'}): {t.status} ({t.mechanism}, "
+                                f"{t.article}); the notice does not state it, as where the exporter or the "
+                                "controller is established is an assumption to confirm (Art 13(1)(f))")
+                    continue
+                where = f"{_md(org.name)}, {_md(t.country_name)} (received from {source})"
+                if t.mechanism == "none" or t.status == "no lawful mechanism" and t.mechanism == "derogation":
+                    rows.append(f"- {where}.")
+                    gaps.append(f"inbound transfer from {t.exporter} to the controller in {t.country} has no "
+                                "safeguard recorded (Art 46, Art 49): do not publish before one is in place")
+                    continue
+                how = self.w["mechanism"].get(t.mechanism, t.mechanism)
+                cite = _join([t.decision or "", t.article or ""]).replace("; ", ", ")
+                rows.append(f"- {where}: {how}{f', {_md(cite)}' if cite else ''}.")
+                copies = (copies or t.mechanism in _COPY_MECHANISMS
+                          or "second subparagraph" in (t.article or ""))
+                if t.status != "compliant":
+                    gaps.append(f"inbound transfer from {t.exporter} to the controller in {t.country}: "
+                                f"{t.status}" + (f": {_md(t.note)}" if t.note else ""))
+                continue
             rec = _recipient_or_none(self.r, t.importer)
             name = self.name(t.importer) if rec else _md(t.importer_name)
             if not t.country or (rec is not None and not self.known(rec, "countries", f"recipient {rec.id}")):
@@ -668,7 +696,6 @@ class _Draft:
             gaps.insert(0, "country not recorded, so the notice cannot say whether their data leaves the "
                            "EEA (recipient countries, Art 13(1)(f)): " + ", ".join(dict.fromkeys(unknown)))
         lines = []
-        org = self.r.organisation
         if org.country and org.established_in_eu is False and self.known(org, "country", "organisation") \
                 and self.known(org, "established_in_eu", "organisation"):
             lines = [f"We are established in {country_name(org.country)}, outside the European Union; "
