@@ -385,3 +385,25 @@ def test_privacy_shield_struck_down_and_dpf_adopted_on_the_unedited_sample():
     assert (rows[0].old["decision"], rows[0].new["decision"]) == (shield.decision, dpf.decision)
     events = [(c["entry"], c["event"]) for c in rows[0].causes]
     assert events == [(shield.decision, "struck down"), (dpf.decision, "adopted")]
+
+
+def test_export_since_adds_the_changes_sheet_listing_the_edits(repo, tmp_path):
+    """``ropa export --since v1``: the workbook gains a "Changes since last review" sheet that lists
+    the fields the DPO edited; a revision that does not exist is refused and nothing is written."""
+    from openpyxl import load_workbook
+
+    folder = repo / "ropa" / "mobikin"
+    make_edits(folder)
+    out = tmp_path / "changes.xlsx"
+    assert main(["export", str(folder), "-o", str(out), "--since", "v1", "--no-diagram"]) == 0
+    book = load_workbook(out, read_only=True)
+    assert "Changes since last review" in book.sheetnames
+    assert book.sheetnames.index("Changes since last review") < book.sheetnames.index("Guide")
+    rows = [tuple(r[:3]) for r in book["Changes since last review"].iter_rows(values_only=True)]
+    book.close()
+    for (record, _), fields in EXPECTED.items():
+        for name in fields:
+            assert any(r[1] == record and r[2] == name for r in rows), (record, name)
+    missing = tmp_path / "none.xlsx"
+    assert main(["export", str(folder), "-o", str(missing), "--since", "no-such-tag", "--no-diagram"]) == 1
+    assert not missing.exists()

@@ -38,6 +38,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--as-of", metavar="DATE", default=None,
                    help="classify transfers and run the audit as of this date (YYYY-MM-DD; default today)")
     p.add_argument("--no-diagram", action="store_true", help="leave the data-flow image out (faster)")
+    p.add_argument("--since", nargs="?", const="", default=None, metavar="REV|DATE",
+                   help="add a 'Changes since last review' sheet: the register's edits since a git "
+                   "revision or date (bare --since: the register's last_reviewed date, or its first "
+                   "version) and the transfer rows the law changed since then (xlsx only)")
     p.set_defaults(func=run)
 
 
@@ -69,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if fmt == "xlsx":
             report = write_workbook(register, out, args.layout, as_of, diagram=not args.no_diagram,
-                                    review=review)
+                                    review=review, extra_sheets=_changes(args, register, as_of))
             detail = f"{len(report.sheets)} sheets"
             if report.notes:
                 detail += f"; {len(report.notes)} value(s) shown differently, see sheet Export notes"
@@ -89,6 +93,20 @@ def run(args: argparse.Namespace) -> int:
         raise
     print(f"wrote {out} ({args.layout} layout, {fmt}: {detail})", file=sys.stderr)
     return 0
+
+
+def _changes(args: argparse.Namespace, register: Register, as_of: dt.date | None) -> list:
+    """The "Changes since last review" sheet when ``--since`` was given (issue 16), else none."""
+    if args.since is None:
+        return []
+    from audit_lib.export.changes import changes_since
+    from audit_lib.io.history import HistoryError
+
+    try:
+        return [changes_since(args.path, register, args.since or None, as_of,
+                              fallback=not args.since).sheet()]
+    except HistoryError as exc:
+        raise CliExit(1, f"ropa export: {exc}; nothing was written") from None
 
 
 def _run_fides(register: Register, out: Path, as_of: dt.date | None) -> int:  # Fides branch (issue 15)

@@ -15,7 +15,7 @@ An empty value of a never-blank column shows what it means ("Not recorded", "non
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -455,15 +455,21 @@ def layout_sheets(ctx: ExportContext, layout: str = "standard") -> list[Sheet]:
 
 def write_workbook(register: Register, path: str | Path, layout: str = "standard",
                    as_of: dt.date | str | None = None, *, diagram: bool = True,
-                   generated: dt.datetime | None = None, review: Review | None = None) -> WriteReport:
+                   generated: dt.datetime | None = None, review: Review | None = None,
+                   extra_sheets: Sequence[Sheet] = ()) -> WriteReport:
     """Write the Art 30 workbook of ``register`` to ``path`` (atomically) in the given layout.
 
     ``review`` is the command's :class:`~audit_lib.review.Review` (built here when not given):
-    the workbook renders its transfers and findings and judges nothing itself.
+    the workbook renders its transfers and findings and judges nothing itself. ``extra_sheets``
+    (e.g. "Changes since last review", :mod:`audit_lib.export.changes`) go before the Guide.
     """
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}: choose one of {', '.join(LAYOUTS)}")
     ctx = build_context(register, as_of, diagram=diagram and layout == "standard", generated=generated,
                         review=review)
     title = f"{TITLE}: {register.organisation.name}"
-    return write_sheets(layout_sheets(ctx, layout), path, title=title)
+    sheets = layout_sheets(ctx, layout)
+    if extra_sheets:
+        at = next((i for i, sh in enumerate(sheets) if sh.name == "Guide"), len(sheets))
+        sheets[at:at] = list(extra_sheets)
+    return write_sheets(sheets, path, title=title)
