@@ -854,6 +854,15 @@ def test_c002_site_wide_agreement_by_use_applies_to_consent_activities():
     assert [f.record for f in found(data, "ROPA-C002")] == ["promo"]
 
 
+def test_c002_an_activity_with_no_basis_relies_on_the_site_wide_agreement_by_use():
+    """Tracking recorded with no valid basis, on a site whose only 'consent' is continued use."""
+    data = clean()
+    data["commitments"]["consent"] = {"mechanism": "continued_use"}
+    act = _consent_activity(data, None)
+    act["legal_basis"] = []
+    assert [f.record for f in found(data, "ROPA-C002")] == ["promo"]
+
+
 def test_c002_not_for_opt_in_or_other_bases():
     data = clean()
     data["commitments"]["consent"] = {"mechanism": "continued_use"}  # the contract activity ignores it
