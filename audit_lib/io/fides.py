@@ -33,8 +33,6 @@ from pydantic import ValidationError
 
 from audit_lib.export.fides import LEGAL_BASIS, SPECIAL_BASIS
 from audit_lib.io import lexicon
-from audit_lib.io.atomic import atomic_folder
-from audit_lib.io.loader import RegisterError, load_register
 from audit_lib.issues import Issue, Stage, declare
 from audit_lib.model import Register
 from audit_lib.reference.taxonomy import default_keys
@@ -700,7 +698,7 @@ def import_fides(paths: Iterable[str | Path], out: str | Path) -> FidesImport:
     The folder is replaced only once the draft loads as a valid register.
     """
     from audit_lib.io.datasheets import DATA_TABLES  # noqa: I001
-    from audit_lib.io.import_xlsx import register_files, write_yaml  # first: it loads audit_lib.export
+    from audit_lib.io.import_xlsx import register_files, write_draft  # first: it loads audit_lib.export
 
     paths = list(paths)
     tables, issues = read_manifests(paths)
@@ -723,29 +721,13 @@ def import_fides(paths: Iterable[str | Path], out: str | Path) -> FidesImport:
                     )
     if errors:
         raise FidesError(errors)
-    files = register_files(records)
-    holder: dict[str, Register] = {}
-
-    def _write(tmp: Path) -> None:
-        write_yaml(files, tmp, ", ".join(Path(p).name for p in paths), command="ropa import fides")
-        try:
-            holder["register"] = load_register(tmp)
-        except RegisterError as exc:
-            raise FidesError(
-                [
-                    Issue.of(
-                        "ROPA-I020",
-                        i.message,
-                        file=Path(i.file).name,
-                        record=i.record or "",
-                        field=i.field or "",
-                    )
-                    for i in exc.issues
-                ]
-            ) from None
-
-    target = atomic_folder(out, _write)
-    register = holder["register"].model_copy(update={"source_path": str(target)})
+    register = write_draft(
+        register_files(records), out, ", ".join(Path(p).name for p in paths), "ropa import fides",
+        lambda i: Issue.of("ROPA-I020", i.message, file=Path(i.file).name, record=i.record or "",
+                           field=i.field or ""),
+        FidesError,
+    )
+    target = Path(register.source_path)
     counts = {
         "systems": len(register.systems),
         "activities": len(register.activities),

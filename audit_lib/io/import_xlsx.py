@@ -23,7 +23,7 @@ import datetime as dt
 import json
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -426,6 +426,25 @@ CHECKED_SHEETS = (
 SKIPPED_COLUMNS = {"(e) Transfers \u2014 Art 30(1)(e)"}  # depends on the date and the reference data
 
 
+
+def write_draft(files: dict[str, Any], out: str | Path, source: str, command: str,
+                problem: Callable[[Issue], Issue], error: type[Exception]) -> Register:
+    """Write an imported register's files into ``out`` atomically, replacing it only once the draft
+    loads as a valid register; otherwise raise ``error`` with each load problem as ``problem(issue)``
+    (the importer's own code). Every importer (xlsx, Fides, ICO/CNIL spreadsheets) ends here."""
+    holder: dict[str, Register] = {}
+
+    def _write(tmp: Path) -> None:
+        write_yaml(files, tmp, source, command=command)
+        try:
+            holder["register"] = load_register(tmp)
+        except RegisterError as exc:
+            raise error([problem(i) for i in exc.issues]) from None
+
+    target = atomic_folder(out, _write)
+    return holder["register"].model_copy(update={"source_path": str(target)})
+
+
 def _norm(value: Any) -> str:
     if value is None:
         return ""
@@ -505,29 +524,13 @@ def import_xlsx(path: str | Path, out: str | Path, *, check_edits: bool = True) 
     path = Path(path)
     records = read_records(path)
     files = register_files(records.tables)
-    holder: dict[str, Register] = {}
-
-    def _write(tmp: Path) -> None:
-        write_yaml(files, tmp, path.name)
-        try:
-            holder["register"] = load_register(tmp)
-        except RegisterError as exc:
-            raise WorkbookError(
-                [
-                    Issue.of(
-                        "ROPA-I001",
-                        i.message,
-                        file=Path(i.file).name,
-                        line=i.line,
-                        record=i.record or "",
-                        field=i.field or "",
-                    )
-                    for i in exc.issues
-                ]
-            ) from None
-
-    target = atomic_folder(out, _write)
-    register = holder["register"].model_copy(update={"source_path": str(target)})
+    register = write_draft(
+        files, out, path.name, "ropa import-xlsx",
+        lambda i: Issue.of("ROPA-I001", i.message, file=Path(i.file).name, line=i.line,
+                           record=i.record or "", field=i.field or ""),
+        WorkbookError,
+    )
+    target = Path(register.source_path)
     result = ImportResult(
         target, register, sum(len(v) for v in records.tables.values()), data_edited=records.edited
     )

@@ -30,8 +30,6 @@ from openpyxl.utils import get_column_letter
 from pydantic import ValidationError
 
 from audit_lib.io import lexicon
-from audit_lib.io.atomic import atomic_folder
-from audit_lib.io.loader import RegisterError, load_register
 from audit_lib.issues import Issue, Stage, declare
 from audit_lib.model import Register
 
@@ -939,7 +937,7 @@ def read_register(path: str | Path) -> tuple[dict[str, list[dict[str, Any]]], st
 def import_spreadsheet(path: str | Path, out: str | Path) -> SpreadsheetImport:
     """Write the register kept in an ICO or CNIL spreadsheet as YAML files in folder ``out``."""
     from audit_lib.io.datasheets import DATA_TABLES  # noqa: I001
-    from audit_lib.io.import_xlsx import register_files, write_yaml  # first: it loads audit_lib.export
+    from audit_lib.io.import_xlsx import register_files, write_draft  # first: it loads audit_lib.export
 
     path = Path(path)
     tables, shape, issues = read_register(path)
@@ -961,22 +959,11 @@ def import_spreadsheet(path: str | Path, out: str | Path) -> SpreadsheetImport:
                     )
     if errors:
         raise SpreadsheetError(errors)
-    files = register_files(records)
-    holder: dict[str, Register] = {}
-
-    def _write(tmp: Path) -> None:
-        write_yaml(files, tmp, path.name, command=f"ropa import {path.suffix.lstrip('.').lower()}")
-        try:
-            holder["register"] = load_register(tmp)
-        except RegisterError as exc:
-            raise SpreadsheetError(
-                [Issue.of("ROPA-I030", str(i), file=path.name) for i in exc.issues]
-            ) from None
-
-    target = atomic_folder(out, _write)
-    return SpreadsheetImport(
-        target, holder["register"].model_copy(update={"source_path": str(target)}), shape, issues
+    register = write_draft(
+        register_files(records), out, path.name, f"ropa import {path.suffix.lstrip('.').lower()}",
+        lambda i: Issue.of("ROPA-I030", str(i), file=path.name), SpreadsheetError,
     )
+    return SpreadsheetImport(Path(register.source_path), register, shape, issues)
 
 
 def mapping_table(issues: list[Issue]) -> Any:
