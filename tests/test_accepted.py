@@ -145,3 +145,21 @@ def test_accepted_exactly_while_in_force(expires, as_of):
     finding = Finding.of("ROPA-L001", "no basis", record="orders", records=("orders",))
     [f] = apply_acceptances([finding], [_acceptance(expires=expires)], as_of)
     assert f.accepted is (as_of <= expires) and f.acceptance is not None
+
+
+def test_ropa_validate_checks_accepted_yaml_too(tmp_path, capsys):
+    """A broken accepted.yaml makes ``ropa validate`` fail, naming the file and the field."""
+    import shutil
+
+    from audit_lib.cli import main
+    from tests.conftest import MINIMAL
+
+    folder = tmp_path / "reg"
+    shutil.copytree(MINIMAL, folder)
+    assert main(["validate", str(folder)]) == 0
+    (folder / "accepted.yaml").write_text("- code: ROPA-P001\n  records: [psp]\n  owner: DPO\n"
+                                          "  justification: DPA being signed\n  expires: not-a-date\n",
+                                          encoding="utf-8")
+    assert main(["validate", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert "accepted.yaml" in err and "expires" in err

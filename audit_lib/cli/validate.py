@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from audit_lib.analysis.tables import summary
-from audit_lib.cli.common import add_path, load_or_exit
+from audit_lib.cli.common import add_path, exit_with_issues, load_or_exit
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,7 +27,15 @@ def run(args: argparse.Namespace) -> int:
     if (code := run_each(args, run)) is not None:
         return code
     register = load_or_exit(args.path)
+    from audit_lib.audit.accepted import AcceptedError, read_acceptances
+
+    try:
+        accepted = read_acceptances(register.source_path)  # accepted.yaml: validated here too
+    except AcceptedError as exc:
+        raise exit_with_issues(exc.issues, 1, f"{args.path}: accepted.yaml is invalid") from None
     counts = summary(register)
+    if accepted:
+        counts["accepted risks"] = len(accepted)
     print(f"{register.organisation.name}: register is valid")
     for label, value in counts.items():
         print(f"  {label}: {value}")
