@@ -697,28 +697,13 @@ def import_fides(paths: Iterable[str | Path], out: str | Path) -> FidesImport:
 
     The folder is replaced only once the draft loads as a valid register.
     """
-    from audit_lib.io.datasheets import DATA_TABLES  # noqa: I001
-    from audit_lib.io.import_xlsx import register_files, write_draft  # first: it loads audit_lib.export
+    from audit_lib.io.import_xlsx import build_records, register_files, write_draft
 
     paths = list(paths)
     tables, issues = read_manifests(paths)
-    models = {t.name: t.model for t in DATA_TABLES}
-    records: dict[str, list[Any]] = {}
-    errors: list[Issue] = []
-    for name, rows in tables.items():
-        for row in rows:
-            try:
-                records.setdefault(name, []).append(models[name].model_validate(row))
-            except ValidationError as exc:
-                for err in exc.errors(include_url=False):
-                    errors.append(
-                        Issue.of(
-                            "ROPA-I020",
-                            err["msg"],
-                            record=f"{name}[{row.get('id', '')}]",
-                            field=".".join(map(str, err["loc"])),
-                        )
-                    )
+    records, errors = build_records(tables, lambda name, row, err: Issue.of(
+        "ROPA-I020", err["msg"], record=f"{name}[{row.get('id', '')}]",
+        field=".".join(map(str, err["loc"]))))
     if errors:
         raise FidesError(errors)
     register = write_draft(

@@ -427,6 +427,27 @@ SKIPPED_COLUMNS = {"(e) Transfers \u2014 Art 30(1)(e)"}  # depends on the date a
 
 
 
+def build_records(tables: dict[str, list[dict[str, Any]]],
+                  problem: Callable[[str, dict[str, Any], dict[str, Any]], Issue],
+                  ) -> tuple[dict[str, list[BaseModel]], list[Issue]]:
+    """Validate an importer's rows per data table into records; every pydantic error becomes
+    ``problem(table, row, error)`` (the importer's own code and wording), none is dropped."""
+    from pydantic import ValidationError
+
+    from audit_lib.io.datasheets import DATA_TABLES
+
+    models = {t.name: t.model for t in DATA_TABLES}
+    records: dict[str, list[BaseModel]] = {}
+    errors: list[Issue] = []
+    for name, rows in tables.items():
+        for row in rows:
+            try:
+                records.setdefault(name, []).append(models[name].model_validate(row))
+            except ValidationError as exc:
+                errors.extend(problem(name, row, err) for err in exc.errors(include_url=False))
+    return records, errors
+
+
 def write_draft(files: dict[str, Any], out: str | Path, source: str, command: str,
                 problem: Callable[[Issue], Issue], error: type[Exception]) -> Register:
     """Write an imported register's files into ``out`` atomically, replacing it only once the draft

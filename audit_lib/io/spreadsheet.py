@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl.utils import get_column_letter
-from pydantic import ValidationError
 
 from audit_lib.io import lexicon
 from audit_lib.issues import Issue, Stage, declare
@@ -936,27 +935,13 @@ def read_register(path: str | Path) -> tuple[dict[str, list[dict[str, Any]]], st
 
 def import_spreadsheet(path: str | Path, out: str | Path) -> SpreadsheetImport:
     """Write the register kept in an ICO or CNIL spreadsheet as YAML files in folder ``out``."""
-    from audit_lib.io.datasheets import DATA_TABLES  # noqa: I001
-    from audit_lib.io.import_xlsx import register_files, write_draft  # first: it loads audit_lib.export
+    from audit_lib.io.import_xlsx import build_records, register_files, write_draft
 
     path = Path(path)
     tables, shape, issues = read_register(path)
-    models = {t.name: t.model for t in DATA_TABLES}
-    records: dict[str, list[Any]] = {}
-    errors = []
-    for name, rows in tables.items():
-        for row in rows:
-            try:
-                records.setdefault(name, []).append(models[name].model_validate(row))
-            except ValidationError as exc:
-                for err in exc.errors(include_url=False):
-                    errors.append(
-                        Issue.of(
-                            "ROPA-I030",
-                            f"{name}[{row.get('id', '')}]: {'.'.join(map(str, err['loc']))}: {err['msg']}",
-                            file=path.name,
-                        )
-                    )
+    records, errors = build_records(tables, lambda name, row, err: Issue.of(
+        "ROPA-I030", f"{name}[{row.get('id', '')}]: {'.'.join(map(str, err['loc']))}: {err['msg']}",
+        file=path.name))
     if errors:
         raise SpreadsheetError(errors)
     register = write_draft(
