@@ -16,6 +16,7 @@ tool (``tools/notebooks.py``). The notebooks to run are always given: ``ropa rep
 from __future__ import annotations
 
 import copy
+import importlib.util
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,6 +32,24 @@ CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
 KERNEL_NAME = "python3"
 CELL_TIMEOUT = 120  # seconds, the same as --nbval-cell-timeout in pyproject.toml
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": KERNEL_NAME}
+
+EXTRA = "notebooks"
+"""The optional dependencies ``ropa report`` needs: ``pip install 'audit_lib[notebooks]'``."""
+EXTRA_MODULES = ("nbformat", "nbclient", "nbconvert", "ipykernel")
+"""What executing and rendering a notebook imports (the kernel runs ipykernel)."""
+
+
+def missing_modules() -> list[str]:
+    """The modules of the ``notebooks`` extra that cannot be imported here (empty when installed)."""
+    missing = []
+    for name in EXTRA_MODULES:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except ImportError:  # a parent package missing, or an import hook refusing it
+            found = False
+        if not found:
+            missing.append(name)
+    return missing
 
 
 # --------------------------------------------------------------------------

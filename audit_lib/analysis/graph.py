@@ -15,9 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from audit_lib.io.atomic import atomic_write
 from audit_lib.io.gcpause import gc_paused
@@ -30,6 +28,9 @@ from audit_lib.model import (
 )
 from audit_lib.reference import transfers as ref
 from audit_lib.reference.taxonomy import label
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 CONTROLLER = "controller"
 """Node id of the controller (the organisation keeping the register)."""
@@ -168,6 +169,8 @@ def _recipient_countries(register: Register) -> dict[str, list[str]]:
 
 def recipient_hierarchy(register: Register) -> nx.DiGraph:
     """parent -> sub-processor graph of every recipient (Art 28(2)-(4) chains)."""
+    import networkx as nx
+
     tree = nx.DiGraph()
     tree.add_nodes_from(r.id for r in register.recipients)
     tree.add_edges_from((r.parent, r.id) for r in register.recipients if r.parent)
@@ -191,6 +194,8 @@ def build_graph(register: Register, as_of: dt.date | str | None = None) -> nx.Di
 
 
 def _build_graph(register: Register, day: dt.date) -> nx.DiGraph:
+    import networkx as nx
+
     org = register.organisation
     graph = nx.DiGraph(name=org.name, as_of=day.isoformat())
     party_countries = _recipient_countries(register)
@@ -281,11 +286,15 @@ def _build_graph(register: Register, day: dt.date) -> nx.DiGraph:
 
 def flow_view(graph: nx.DiGraph) -> nx.DiGraph:
     """Read-only view of the graph without the controller's "controls" edges."""
+    import networkx as nx
+
     return nx.subgraph_view(graph, filter_edge=lambda u, v: graph.edges[u, v].get("kind") == "flow")
 
 
 def _graphml_safe(graph: nx.DiGraph) -> nx.DiGraph:
     """Copy with list attributes joined by '; ' and None dropped (GraphML has scalar types only)."""
+    import networkx as nx
+
 
     def clean(attrs: dict[str, Any]) -> dict[str, Any]:
         out = {}
@@ -304,6 +313,8 @@ def _graphml_safe(graph: nx.DiGraph) -> nx.DiGraph:
 def export_graph(graph: nx.DiGraph, path: str | Path, fmt: str | None = None) -> Path:
     """Write the graph as GraphML or node-link JSON, chosen by ``fmt`` or the file suffix
     (``.graphml`` / ``.json``). Written to a temporary file then renamed: never half a file."""
+    import networkx as nx
+
     target = Path(path)
     suffix = "." + fmt if fmt else target.suffix.lower()
     if suffix not in {".graphml", ".json"}:

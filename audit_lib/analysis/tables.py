@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from audit_lib.model import ProcessingActivity, Register, Retention
 from audit_lib.reference.countries import country_name
 from audit_lib.reference.taxonomy import is_criminal_data, is_special_category, label
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _join(items) -> str:
@@ -41,6 +44,8 @@ def summary(register: Register) -> dict[str, int]:
 
 def activities_table(register: Register) -> pd.DataFrame:
     """One row per processing activity with its Art 30(1) items as text."""
+    import pandas as pd
+
     rows = []
     for a in register.activities:
         rows.append(
@@ -71,6 +76,8 @@ _ACTIVITY_COLUMNS = [
 
 def recipients_table(register: Register) -> pd.DataFrame:
     """One row per recipient: role, parent processor, countries, DPA, declared mechanisms."""
+    import pandas as pd
+
     rows = []
     for r in register.recipients:
         rows.append(
@@ -96,6 +103,8 @@ def recipients_table(register: Register) -> pd.DataFrame:
 
 def data_categories_table(register: Register) -> pd.DataFrame:
     """Tidy: one row per (activity, data category), with its taxonomy name and Art 9/10 flags."""
+    import pandas as pd
+
     extra = {t.fides_key: t.name for t in register.taxonomy.data_categories}
     rows = [
         {
@@ -116,6 +125,8 @@ def data_categories_table(register: Register) -> pd.DataFrame:
 
 def activity_recipient_matrix(register: Register) -> pd.DataFrame:
     """Activities (rows) x recipients (columns): True where the activity discloses to it."""
+    import pandas as pd
+
     matrix = pd.DataFrame(
         False,
         index=pd.Index([a.id for a in register.activities], name="activity"),

@@ -46,10 +46,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 from enum import Enum
-from typing import Any
-
-import networkx as nx
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from audit_lib.analysis.graph import CONTROLLER, _day, build_graph, controller_regime, node_id
 from audit_lib.io.gcpause import gc_paused
@@ -63,6 +60,10 @@ from audit_lib.model import (
 )
 from audit_lib.reference import transfers as ref
 from audit_lib.reference.countries import country_name
+
+if TYPE_CHECKING:
+    import networkx as nx
+    import pandas as pd
 
 
 class TransferStatus(str, Enum):
@@ -623,6 +624,8 @@ TRANSFER_COLUMNS = ["exporter", "exporter_name", "importer", "importer_name", "i
 def transfers_table(register: Register, as_of: dt.date | str | None = None,
                     transfers: list[Transfer] | None = None) -> pd.DataFrame:
     """The transfers as a DataFrame, one row each; lists joined with '; ' (for Excel and print)."""
+    import pandas as pd
+
     items = transfers if transfers is not None else classify_transfers(register, as_of)
     rows = []
     for t in items:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from audit_lib.model import ActivityStatus, Register, Sourced
 from audit_lib.model.catalogue import CATALOGUE
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COLUMNS = ("record", "what", "field", "statement")
 
@@ -64,4 +66,6 @@ def assumptions(register: Register) -> list[ToConfirm]:
 
 def assumptions_table(register: Register) -> pd.DataFrame:
     """:func:`assumptions` as a DataFrame with the columns :data:`COLUMNS`."""
+    import pandas as pd
+
     return pd.DataFrame([asdict(x) for x in assumptions(register)], columns=list(COLUMNS))

@@ -6,9 +6,12 @@ The file is written by the development tool ``python tools/rule_catalogue.py``
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from audit_lib.audit.core import RULES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TOPICS = {
     "completeness": "Completeness of the record (Art 30(1) and 30(2))",
@@ -69,6 +72,8 @@ def _cell(text: str) -> str:
 
 def catalogue_table() -> pd.DataFrame:
     """One row per rule: code, severity, article, topic, title, checks, remedy."""
+    import pandas as pd
+
     rows = [{"code": r.code, "severity": r.severity.value, "article": r.article, "topic": r.topic,
              "title": r.title, "checks": r.checks, "remedy": r.remedy} for r in RULES.values()]
     return pd.DataFrame(rows, columns=["code", "severity", "article", "topic", "title", "checks", "remedy"])

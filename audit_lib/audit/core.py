@@ -21,9 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Any, NamedTuple
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from audit_lib.issues import Issue as Finding
 from audit_lib.issues import Severity, Stage, at_or_above, declare  # noqa: F401  (at_or_above: re-exported)
@@ -42,6 +40,9 @@ from audit_lib.reference.taxonomy import (
     is_special_category,
 )
 from audit_lib.reference.transfers import as_date
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # --------------------------------------------------------------------------
 # Data
@@ -345,6 +346,8 @@ def finding_row(f: Finding) -> dict[str, str]:
 
 def findings_table(findings: Iterable[Finding]) -> pd.DataFrame:
     """Findings as a DataFrame (columns :data:`FIELDS`), most severe first."""
+    import pandas as pd
+
     rows = [finding_row(f) for f in sorted(findings, key=sort_key)]
     return pd.DataFrame(rows, columns=list(FIELDS))
 

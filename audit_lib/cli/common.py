@@ -8,11 +8,10 @@ import json
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from audit_lib.io.loader import RegisterError, load_register
-from audit_lib.model import Register
-from audit_lib.reference.transfers import as_date
+if TYPE_CHECKING:  # the library is imported where used, so `ropa --help` imports none of it
+    from audit_lib.model import Register
 
 TABLE_FORMATS = ("table", "json", "csv")
 """``--format`` choices of the commands that print records: table for people, json, csv."""
@@ -41,6 +40,8 @@ def exit_with_issues(issues: Iterable[Any], code: int, message: str) -> CliExit:
 
 def load_or_exit(path: str | Path, code: int = 1) -> Register:
     """Load a register, or print every problem (one per line) to stderr and exit ``code``."""
+    from audit_lib.io.loader import RegisterError, load_register
+
     try:
         return load_register(path)
     except RegisterError as exc:
@@ -50,6 +51,8 @@ def load_or_exit(path: str | Path, code: int = 1) -> Register:
 
 def iso_date(text: str) -> dt.date:
     """argparse type: a date written YYYY-MM-DD (parsed by :func:`audit_lib.reference.transfers.as_date`)."""
+    from audit_lib.reference.transfers import as_date
+
     try:
         return as_date(text)
     except ValueError:
@@ -64,6 +67,8 @@ def date_or_exit(text: str | None, message: str) -> dt.date | None:
     """
     if text is None:
         return None
+    from audit_lib.reference.transfers import as_date
+
     try:
         return as_date(text)
     except ValueError:

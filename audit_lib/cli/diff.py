@@ -8,11 +8,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from typing import TYPE_CHECKING
 
-from audit_lib.analysis.diff import RegisterDiff, TransferChange
-from audit_lib.analysis.law_changes import LawChanges, law_changes
 from audit_lib.cli.common import CliExit, add_as_of, load_or_exit, plural, print_json
-from audit_lib.model import Register
+
+if TYPE_CHECKING:
+    from audit_lib.analysis.diff import RegisterDiff, TransferChange
+    from audit_lib.analysis.law_changes import LawChanges
+    from audit_lib.model import Register
 
 FORMATS = ("table", "json", "markdown")
 
@@ -121,6 +124,8 @@ def law_changes_rows(lc: LawChanges) -> list[dict]:
 
 def print_law_changes(args: argparse.Namespace, register: Register, day: dt.date) -> int:
     """``ropa transfers PATH --compare-as-of DATE``: print the rows the law changed from DATE to day."""
+    from audit_lib.analysis.law_changes import law_changes
+
     lc = law_changes(register, args.compare_as_of, day)
     if args.format == "json":
         print_json(lc.as_dict())

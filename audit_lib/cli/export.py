@@ -7,11 +7,13 @@ import contextlib
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from audit_lib.cli.common import CliExit, add_path, date_or_exit, load_or_exit, refuse_folder
-from audit_lib.export import FORMATS, LAYOUTS, format_for, write_csv, write_json, write_workbook
-from audit_lib.model import Register
-from audit_lib.review import Review
+from audit_lib.export import FORMATS, LAYOUTS, format_for
+
+if TYPE_CHECKING:
+    from audit_lib.model import Register
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -56,6 +58,10 @@ def _make_parents(folder: Path) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from audit_lib.export.flat import write_csv, write_json
+    from audit_lib.export.workbook import write_workbook
+    from audit_lib.review import Review
+
     as_of = date_or_exit(args.as_of, "ropa export: --as-of must be a date written YYYY-MM-DD, got '{text}'")
     out = Path(args.output)
     fmt = args.fmt or ("fides" if out.suffix.lower() in (".yml", ".yaml") else format_for(out))  # issue 15

@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 
 from audit_lib.cli.common import CliExit, exit_with_issues, plural
-from audit_lib.io.import_xlsx import WorkbookError, import_xlsx
-from audit_lib.io.loader import RegisterError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,6 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from audit_lib.io.import_xlsx import WorkbookError, import_xlsx
+
     out = Path(args.output)
     if out.exists() and not out.is_dir():
         raise CliExit(1, f"ropa import-xlsx: {out} exists and is not a folder")
@@ -70,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_edits(args: argparse.Namespace, out: Path) -> int:
     """Apply (or with --dry-run show) the visible-sheet edits to the register in ``out``."""
-    from audit_lib.io.import_xlsx import apply_edits
+    from audit_lib.io.import_xlsx import WorkbookError, apply_edits
+    from audit_lib.io.loader import RegisterError
 
     try:
         result = apply_edits(args.workbook, out, dry_run=args.dry_run)

@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 
 from audit_lib.cli.common import CliExit, add_path, load_or_exit, plural, refuse_folder
-from audit_lib.io.atomic import atomic_write_text
-from audit_lib.notice import LANGUAGES, draft_notice, write_notice
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,11 +30,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="markdown file for the DPO's list (gaps, assumptions withheld, remarks left out), "
                         "written atomically; default: standard error")
     p.add_argument("--lang", default="en", metavar="LANG",
-                   help=f"language of the notice (available: {', '.join(sorted(LANGUAGES))}; default en)")
+                   help="language of the notice (default en; an unknown one is refused, naming those "
+                        "available)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from audit_lib.io.atomic import atomic_write_text
+    from audit_lib.notice import LANGUAGES, draft_notice, write_notice
+
     if args.lang not in LANGUAGES:
         raise CliExit(2, f"ropa notice: no notice wording for language '{args.lang}' yet "
                          f"(available: {', '.join(sorted(LANGUAGES))})")

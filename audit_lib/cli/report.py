@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from audit_lib.cli.common import CliExit, add_path, date_or_exit, load_or_exit
-from audit_lib.report import CELL_TIMEOUT, DEFAULT_NOTEBOOKS, NotebookFailed, build_report, notebook_paths
+from audit_lib.report import CELL_TIMEOUT, DEFAULT_NOTEBOOKS, EXTRA, missing_modules
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,6 +33,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if missing := missing_modules():
+        raise CliExit(2, f"ropa report: executing notebooks needs the '{EXTRA}' extra ({', '.join(missing)} "
+                         f"not installed): pip install 'audit_lib[{EXTRA}]'")
+    from audit_lib.report import NotebookFailed, build_report, notebook_paths
+
     load_or_exit(args.path)
     folder = Path(args.notebooks) if args.notebooks else DEFAULT_NOTEBOOKS
     if not folder.is_dir():

@@ -6,9 +6,7 @@ import argparse
 import datetime as dt
 import sys
 
-from audit_lib.analysis.transfers import TransferStatus, classify_transfers, transfers_table
 from audit_lib.cli.common import TABLE_FORMATS, add_as_of, add_path, iso_date, load_or_exit, print_json
-from audit_lib.reference.transfers import AS_OF
 
 TABLE_COLUMNS = ["direction", "exporter", "importer", "country", "mechanism", "article", "status"]
 
@@ -37,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _table(transfers, day: dt.date) -> str:
+    from audit_lib.analysis.transfers import TransferStatus, transfers_table
+
     if not transfers:
         return f"No transfers of personal data outside the EEA (as of {day.isoformat()})."
     frame = transfers_table(None, transfers=transfers)
@@ -55,7 +55,9 @@ def _table(transfers, day: dt.date) -> str:
 
 def run(args: argparse.Namespace) -> int:
     # many registers: a folder of register folders runs each one (audit_lib/cli/many.py)
+    from audit_lib.analysis.transfers import classify_transfers, transfers_table
     from audit_lib.cli.many import run_each
+    from audit_lib.reference.transfers import AS_OF
 
     if (code := run_each(args, run)) is not None:
         return code

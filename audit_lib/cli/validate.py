@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from audit_lib.analysis.tables import summary
 from audit_lib.cli.common import add_path, exit_with_issues, load_or_exit
 
 
@@ -27,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
     if (code := run_each(args, run)) is not None:
         return code
     register = load_or_exit(args.path)
+    from audit_lib.analysis.tables import summary
     from audit_lib.audit.accepted import AcceptedError, read_acceptances
 
     try:

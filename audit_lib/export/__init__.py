@@ -11,16 +11,33 @@ Every output is written atomically (temporary file, then rename).
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from audit_lib.export.flat import write_csv, write_json
-from audit_lib.export.workbook import LAYOUTS, write_workbook
-from audit_lib.model import Register
-from audit_lib.review import Review
+if TYPE_CHECKING:
+    from audit_lib.export.flat import write_csv, write_json
+    from audit_lib.export.workbook import write_workbook
+    from audit_lib.model import Register
+    from audit_lib.review import Review
 
 FORMATS = ("xlsx", "csv", "json")
+"""The formats ``export`` writes (``ropa export --format`` adds fides)."""
+
+LAYOUTS = ("standard", "ico", "cnil")
+"""The workbook layouts: standard, the UK ICO's template, the CNIL's registre simplifié."""
+
+_LAZY = {"write_csv": "audit_lib.export.flat", "write_json": "audit_lib.export.flat",
+         "write_workbook": "audit_lib.export.workbook"}
+"""The writers, imported on first use (openpyxl is not imported by ``ropa validate`` or ``--help``)."""
 
 __all__ = ["FORMATS", "LAYOUTS", "export", "format_for", "write_csv", "write_json", "write_workbook"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def format_for(path: str | Path) -> str:
@@ -38,6 +55,10 @@ def export(register: Register, path: str | Path, layout: str = "standard", fmt: 
            as_of: dt.date | str | None = None, *, review: Review | None = None) -> Path:
     """Write ``register`` to ``path`` in format ``fmt`` (default: from the file name), rendering
     ``review`` (one graph, classification and audit; built here when not given)."""
+    from audit_lib.export.flat import write_csv, write_json
+    from audit_lib.export.workbook import write_workbook
+    from audit_lib.review import Review
+
     fmt = fmt or format_for(path)
     review = review if review is not None else Review(register, as_of)
     if fmt == "xlsx":

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from audit_lib.analysis.tables import summary
+from audit_lib.export import LAYOUTS
 from audit_lib.export.context import ExportContext, build_context
 from audit_lib.export.render import (
     BOOL_LABELS,
@@ -71,8 +72,6 @@ from audit_lib.export.xlsx import WriteReport, continued_rows, write_sheets
 from audit_lib.io.datasheets import data_sheets
 from audit_lib.model import ProcessingActivity, RecipientRole, Register
 from audit_lib.review import Review
-
-LAYOUTS = ("standard", "ico", "cnil")
 
 STANDARD_SHEETS = (
     "Cover", "Controller", "Record cards", "Controller record", "Processor record", "Recipients",

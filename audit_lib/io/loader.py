@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
 from pydantic import BaseModel, ValidationError
 
 from audit_lib.io.gcpause import gc_paused
@@ -366,12 +365,28 @@ def _check_activity_links(rec: _Record, out: _Collector) -> None:
                         field=f"recipients[{i}].data_categories[{j}]")
 
 
+def _parent_cycles(parents: dict[str, str], order: list[str]) -> list[list[str]]:
+    """Every loop of the recipient -> parent links (one parent each), from its first recipient in
+    ``order``. A walk up the chains, so validating a register needs no graph library."""
+    rank = {rid: i for i, rid in enumerate(order)}
+    cycles, done = [], set()
+    for start in order:
+        path, node = [], start
+        while node in parents and node not in done:
+            done.add(node)
+            path.append(node)
+            node = parents[node]
+        if node in path:
+            cycle = path[path.index(node):]
+            first = min(range(len(cycle)), key=lambda i: rank[cycle[i]])
+            cycles.append(cycle[first:] + cycle[:first])
+    return cycles
+
+
 def _check_parents(recipients: dict[str, _Record], out: _Collector) -> None:
-    graph = nx.DiGraph(
-        (rid, rec.obj.parent) for rid, rec in recipients.items()
-        if rec.obj.parent and rec.obj.parent in recipients
-    )
-    for cycle in nx.simple_cycles(graph):
+    parents = {rid: rec.obj.parent for rid, rec in recipients.items()
+               if rec.obj.parent and rec.obj.parent in recipients}
+    for cycle in _parent_cycles(parents, list(recipients)):
         rec = recipients[cycle[0]]
         out.add(CHAIN, rec.src, "sub-processor chain loops back on itself: " + " -> ".join(cycle + cycle[:1]),
                 path=(*rec.path, "parent"), record=rec.id, field="parent")

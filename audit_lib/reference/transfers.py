@@ -28,9 +28,14 @@ SCC_2021_APPLIES = dt.date(2021, 6, 27)
 """Decision (EU) 2021/914 applies from 27 Jun 2021 (Art 4, twentieth day after publication)."""
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML has it (five times faster; a test checks it reads every
+reference file exactly as the pure-Python SafeLoader does), else the pure-Python one."""
+
+
 def _read(name: str) -> dict[str, Any]:
     with open(HERE / name, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=_LOADER)  # a safe loader: plain data only
 
 
 def _day(value: Any) -> dt.date | None:
@@ -227,8 +232,17 @@ def _as_of_dates() -> list[dt.date]:
              "organisations.yaml")]
 
 
-AS_OF: dt.date = min(_as_of_dates())
-"""The date the reference data was last checked against its sources."""
+@lru_cache(maxsize=1)
+def reference_as_of() -> dt.date:
+    """The date the reference data was last checked against its sources (``AS_OF``)."""
+    return min(_as_of_dates())
+
+
+def __getattr__(name: str) -> Any:
+    # AS_OF is read from the six files on first use, not when the module is imported.
+    if name == "AS_OF":
+        return reference_as_of()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def as_date(as_of: dt.date | str | None) -> dt.date:
