@@ -1,4 +1,9 @@
-"""pyproject.toml and environment.yml must list the same packages (and versions): no drift."""
+"""pyproject.toml and environment.yml must list the same packages (and versions): no drift.
+
+pyproject.toml holds the core install (every command but ``ropa report``) and the extras
+(``notebooks``: execute and open the notebooks; ``test``); environment.yml holds the full set,
+core plus every extra, for the DPO's JupyterLab.
+"""
 
 from __future__ import annotations
 
@@ -33,15 +38,31 @@ def _spec(text: str) -> str:
         return text
 
 
-def pip_requirements(pyproject: dict) -> dict[str, str]:
-    """{normalised name: specifier} of [project] dependencies plus the 'test' extra."""
+def requirements(pyproject: dict, extras: tuple[str, ...] = ()) -> dict[str, str]:
+    """{normalised name: specifier} of the core dependencies plus ``extras``; an extra that names
+    the project itself (``audit_lib[notebooks]``) brings in that extra's packages."""
     project = pyproject["project"]
-    reqs = [*project.get("dependencies", []), *project.get("optional-dependencies", {}).get("test", [])]
-    out = {}
-    for text in reqs:
-        req = Requirement(text)
+    optional = project.get("optional-dependencies", {})
+    own = canonicalize_name(project.get("name", ""))
+    out: dict[str, str] = {}
+    todo, seen = [*project.get("dependencies", [])], set()
+    for extra in extras:
+        todo += optional[extra]
+        seen.add(extra)
+    while todo:
+        req = Requirement(todo.pop(0))
+        if canonicalize_name(req.name) == own:
+            for extra in sorted(req.extras - seen):
+                todo += optional[extra]
+                seen.add(extra)
+            continue
         out[canonicalize_name(req.name)] = str(req.specifier)
     return out
+
+
+def pip_requirements(pyproject: dict) -> dict[str, str]:
+    """{normalised name: specifier} of the full set: core dependencies plus every extra."""
+    return requirements(pyproject, tuple(pyproject["project"].get("optional-dependencies", {})))
 
 
 def conda_requirements(environment: dict) -> dict[str, str]:
@@ -99,10 +120,12 @@ def test_environment_installs_the_project_itself(environment):
 
 # -- the drift detector itself must be able to fail ---------------------------------------------------
 
-PYPROJECT = {"project": {"dependencies": ["PyYAML>=6.0", "pydantic>=2.6,<3", "fideslang>=3.0"],
-                         "optional-dependencies": {"test": ["pytest>=7.4"], "docs": ["sphinx"]}}}
-ENVIRONMENT = {"dependencies": ["python>=3.10", "pip", "pyyaml>=6.0", "pydantic <3, >=2.6", "pytest>=7.4",
-                                {"pip": ["fideslang>=3.0", "-e ."]}]}
+PYPROJECT = {"project": {"name": "audit_lib",
+                         "dependencies": ["PyYAML>=6.0", "pydantic>=2.6,<3", "fideslang>=3.0"],
+                         "optional-dependencies": {"notebooks": ["nbclient>=0.9"],
+                                                   "test": ["audit-lib[notebooks]", "pytest>=7.4"]}}}
+ENVIRONMENT = {"dependencies": ["python>=3.10", "pip", "pyyaml>=6.0", "pydantic <3, >=2.6", "nbclient>=0.9",
+                                "pytest>=7.4", {"pip": ["fideslang>=3.0", "-e ."]}]}
 
 
 def test_drift_detector_accepts_equal_lists_across_spellings():
@@ -126,6 +149,46 @@ def test_drift_detector_reports_an_extra_environment_package_and_a_version_chang
         "numpy: in environment.yml, missing from pyproject.toml",
         "fideslang: version '>=3.0' in pyproject.toml but '>=3.1' in environment.yml",
     ]
+
+
+def test_drift_detector_reports_a_package_of_an_extra_missing_from_the_environment():
+    env = {"dependencies": [d for d in ENVIRONMENT["dependencies"] if d != "nbclient>=0.9"]}
+    assert drift(PYPROJECT, env) == ["nbclient: in pyproject.toml, missing from environment.yml"]
+
+
+def test_an_extra_naming_the_project_brings_in_that_extras_packages():
+    assert requirements(PYPROJECT, ("test",)) == {
+        "pyyaml": ">=6.0", "pydantic": "<3,>=2.6", "fideslang": ">=3.0", "nbclient": ">=0.9",
+        "pytest": ">=7.4"}
+    assert "nbclient" not in requirements(PYPROJECT)
+
+
+# -- the light install ----------------------------------------------------------------------------------
+
+NOTEBOOK_STACK = {"jupyterlab", "ipykernel", "nbclient", "nbconvert"}
+
+
+def test_core_install_leaves_out_the_notebook_stack_and_the_test_tools(pyproject):
+    core = requirements(pyproject)
+    assert not core.keys() & (NOTEBOOK_STACK | {"nbformat", "nbval", "pytest", "playwright"})
+    assert {"pydantic", "pyyaml", "fideslang", "pycountry", "pandas", "networkx", "matplotlib",
+            "openpyxl"} <= core.keys()
+
+
+def test_notebooks_extra_holds_what_ropa_report_needs_and_test_includes_it(pyproject):
+    from audit_lib.report import EXTRA
+
+    extras = pyproject["project"]["optional-dependencies"]
+    assert EXTRA == "notebooks"
+    assert {canonicalize_name(Requirement(r).name) for r in extras[EXTRA]} == NOTEBOOK_STACK
+    assert NOTEBOOK_STACK | {"nbval", "pytest"} <= requirements(pyproject, ("test",)).keys()
+
+
+def test_readme_install_commands_use_the_core_install_and_the_test_extra():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/ropa export ropa/mobikin" in text
+    assert "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest" in text
+    assert "'.[notebooks]'" in text  # where JupyterLab comes from once it left the core install
 
 
 # -- the installed package matches its metadata --------------------------------------------------------
