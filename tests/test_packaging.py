@@ -7,7 +7,10 @@ core plus every extra, for the DPO's JupyterLab.
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
 import sys
 from importlib.metadata import entry_points, version
 from pathlib import Path
@@ -204,3 +207,125 @@ def test_console_script_ropa_is_installed_and_points_at_the_cli(pyproject):
 
 def test_installed_version_matches_pyproject(pyproject):
     assert version("audit_lib") == pyproject["project"]["version"]
+
+
+# -- a core install runs every command but ropa report --------------------------------------------------
+# Simulated in this environment: an import hook refuses every module of the installed distributions
+# that the core dependencies do not pull in (the notebooks and test extras: JupyterLab, nbconvert,
+# nbclient, ipykernel, nbformat, nbval, pytest, ...), as if they were not installed.
+
+
+def _closure(requirements: list[str]) -> set[str]:
+    """Normalised names of the installed distributions ``requirements`` pull in, recursively."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    found: set[str] = set()
+    todo = [(Requirement(r), "") for r in requirements]
+    while todo:
+        req, extra = todo.pop()
+        if req.marker is not None and not req.marker.evaluate({"extra": extra}):
+            continue
+        name = canonicalize_name(req.name)
+        try:
+            dist = distribution(req.name)
+        except PackageNotFoundError:
+            continue
+        if name in found and not req.extras:
+            continue
+        found.add(name)
+        for text in dist.requires or []:
+            todo += [(Requirement(text), e) for e in ("", *req.extras)]
+    return found
+
+
+def _top_level_modules(dist) -> set[str]:
+    names = set()
+    for file in dist.files or []:
+        first = file.parts[0]
+        if first in ("..", "__pycache__") or first.endswith((".dist-info", ".data", ".pth", ".egg-info")):
+            continue
+        names.add(first.removesuffix(".py") if len(file.parts) == 1 else first)
+    return {n for n in names if n.isidentifier()}
+
+
+def outside_core_modules(pyproject: dict) -> set[str]:
+    """Top-level modules of the installed distributions that a core install would not have."""
+    from importlib.metadata import distributions
+
+    core = _closure(pyproject["project"]["dependencies"])
+    inside, outside = set(), set()
+    for dist in distributions():
+        name = canonicalize_name(dist.metadata["Name"] or "")
+        if name == canonicalize_name(pyproject["project"]["name"]):
+            continue
+        (inside if name in core else outside).update(_top_level_modules(dist))
+    return outside - inside - set(sys.stdlib_module_names)
+
+
+CORE_INSTALL = r"""
+import contextlib, importlib.abc, io, json, sys
+blocked = set(json.loads(sys.argv[1]))
+class NotInstalled(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in blocked:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+sys.meta_path.insert(0, NotInstalled())
+from audit_lib.cli import main
+results = []
+for argv in json.loads(sys.argv[2]):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(argv)
+        except SystemExit as exc:
+            code = exc.code
+    results.append({"argv": argv, "code": code, "stdout": out.getvalue(), "stderr": err.getvalue()})
+print(json.dumps(results))
+"""
+
+
+def run_as_core_install(blocked: set[str], commands: list[list[str]]) -> list[dict]:
+    """Run each ``ropa`` command line in one interpreter where ``blocked`` modules cannot be imported."""
+    argv = [sys.executable, "-c", CORE_INSTALL, json.dumps(sorted(blocked)), json.dumps(commands)]
+    done = subprocess.run(argv, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_a_core_install_runs_every_command_on_both_samples(pyproject, tmp_path):
+    blocked = outside_core_modules(pyproject)
+    assert {"jupyterlab", "nbconvert", "nbclient", "nbformat", "ipykernel", "nbval", "pytest"} <= blocked
+    assert not blocked & {"pandas", "openpyxl", "matplotlib", "networkx", "fideslang", "yaml", "odf"}
+    day = "2026-01-15"
+    commands = []
+    for name in ("dearmob", "mobikin"):
+        reg, out = f"ropa/{name}", tmp_path / name
+        commands += [
+            ["validate", reg], ["audit", reg, "--as-of", day], ["transfers", reg, "--as-of", day],
+            ["graph", reg, "-o", str(out / "flows.png")], ["export", reg, "-o", str(out / "article30.xlsx")],
+            ["export", reg, "-o", str(out / "article30.zip")], ["notice", reg, "-o", str(out / "notice.md")],
+        ]
+        out.mkdir()
+    results = run_as_core_install(blocked, commands)
+    for r in results:
+        assert "Traceback" not in r["stderr"] and "internal error" not in r["stderr"], r
+        assert r["code"] == (1 if r["argv"][0] == "audit" else 0), r  # audit: high findings -> 1
+    assert [r["stdout"].splitlines()[0] for r in results if r["argv"][0] == "validate"] == [
+        "DearMob: register is valid", "MobiKin: register is valid"]
+    assert all("ROPA-" in r["stdout"] for r in results if r["argv"][0] == "audit")
+    assert all(f"transfers as of {day}" in r["stdout"] for r in results if r["argv"][0] == "transfers")
+    for name in ("dearmob", "mobikin"):
+        for file in ("flows.png", "article30.xlsx", "article30.zip", "notice.md"):
+            assert (tmp_path / name / file).stat().st_size > 1000, (name, file)
+
+
+def test_ropa_report_on_a_core_install_names_the_extra_to_install(pyproject, tmp_path):
+    (result,) = run_as_core_install(outside_core_modules(pyproject),
+                                    [["report", "ropa/dearmob", "-o", str(tmp_path / "html")]])
+    assert result["code"] == 2
+    assert "needs the 'notebooks' extra" in result["stderr"]
+    assert "pip install 'audit_lib[notebooks]'" in result["stderr"]
+    assert "Traceback" not in result["stderr"]
+    assert not (tmp_path / "html").exists()

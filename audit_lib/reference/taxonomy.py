@@ -59,14 +59,15 @@ def fideslang_version() -> str | None:
         return None
 
 
-def read_snapshot(path: Path = SNAPSHOT) -> tuple[str, dict[str, dict[str, str]]]:
-    """(fideslang version, {kind: {fides_key: name}}) of a snapshot file."""
-    data = json.loads(path.read_text(encoding="utf-8"))
+def read_snapshot(path: Path | None = None) -> tuple[str, dict[str, dict[str, str]]]:
+    """(fideslang version, {kind: {fides_key: name}}) of a snapshot file (default: the shipped one)."""
+    data = json.loads((path or SNAPSHOT).read_text(encoding="utf-8"))
     return data["fideslang"], data["taxonomy"]
 
 
-def write_snapshot(path: Path = SNAPSHOT) -> Path:
-    """Write the installed fideslang's default taxonomy keys to ``path`` (the shipped snapshot)."""
+def write_snapshot(path: Path | None = None) -> Path:
+    """Write the installed fideslang's default taxonomy keys to ``path`` (default: the shipped snapshot)."""
+    path = path or SNAPSHOT
     data = {"fideslang": fideslang_version(), "taxonomy": fideslang_keys()}
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
