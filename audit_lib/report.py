@@ -18,7 +18,6 @@ from __future__ import annotations
 import copy
 import importlib.util
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -174,6 +173,7 @@ def build_report(register_path: str | Path, out_dir: str | Path, notebooks: Iter
     ``jobs`` notebooks run at a time.
     """
     import datetime as dt
+    from concurrent.futures import ThreadPoolExecutor
 
     from audit_lib.io.atomic import atomic_write_text
     from audit_lib.io.loader import load_register
