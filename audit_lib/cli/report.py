@@ -35,7 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if missing := missing_modules():
         raise CliExit(2, f"ropa report: executing notebooks needs the '{EXTRA}' extra ({', '.join(missing)} "
-                         f"not installed): pip install 'audit_lib[{EXTRA}]'")
+                         f"not installed): pip install 'audit_lib[{EXTRA}]' (in a checkout: "
+                         f"pip install -e '.[{EXTRA}]'); nothing was written")
     from audit_lib.report import NotebookFailed, build_report, notebook_paths
 
     load_or_exit(args.path)
