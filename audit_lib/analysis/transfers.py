@@ -498,7 +498,7 @@ def _establishment(rec: Recipient, day: dt.date) -> str | None:
 
 def _flows_in(graph: nx.DiGraph, nid: str) -> dict[str, tuple[set[str], set[str]]]:
     by_exporter: dict[str, tuple[set[str], set[str]]] = {}
-    for u, data in graph.pred[nid].items():
+    for u, _, data in graph.in_edges(nid, data=True):
         if data.get("kind") != "flow" or data.get("via") == "source":
             continue
         exporter = u.split(":", 1)[1] if data["via"] == "onward" else CONTROLLER
@@ -511,7 +511,7 @@ def _flows_in(graph: nx.DiGraph, nid: str) -> dict[str, tuple[set[str], set[str]
 def _sources_out(graph: nx.DiGraph, nid: str) -> tuple[set[str], set[str]]:
     cats: set[str] = set()
     acts: set[str] = set()
-    for _, data in graph.succ[nid].items():
+    for _, _, data in graph.out_edges(nid, data=True):
         if data.get("kind") == "flow" and data.get("via") == "source":
             cats.update(data["data_categories"])
             acts.update(data["activities"])
