@@ -46,7 +46,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import pandas as pd
@@ -63,6 +63,9 @@ from audit_lib.model import (
 )
 from audit_lib.reference import transfers as ref
 from audit_lib.reference.countries import country_name
+
+if TYPE_CHECKING:
+    from audit_lib.review import Review
 
 
 class TransferStatus(str, Enum):
@@ -621,8 +624,11 @@ TRANSFER_COLUMNS = ["exporter", "exporter_name", "importer", "importer_name", "i
 
 
 def transfers_table(register: Register, as_of: dt.date | str | None = None,
-                    transfers: list[Transfer] | None = None) -> pd.DataFrame:
-    """The transfers as a DataFrame, one row each; lists joined with '; ' (for Excel and print)."""
+                    transfers: list[Transfer] | None = None, *, review: Review | None = None) -> pd.DataFrame:
+    """The transfers as a DataFrame, one row each; lists joined with '; ' (for Excel and print):
+    ``transfers`` given, else those of ``review`` (an :class:`audit_lib.review.Review`), else classified."""
+    if transfers is None and review is not None:
+        transfers = review.transfers
     items = transfers if transfers is not None else classify_transfers(register, as_of)
     rows = []
     for t in items:

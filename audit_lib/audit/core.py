@@ -313,12 +313,12 @@ class AuditContext:
 
     @cached_property
     def transfers(self) -> list[Any]:
-        """Transfers out of the EEA, classified by :func:`audit_lib.flows.classify_transfers`."""
-        if self.review is not None:
-            return self.review.transfers
-        from audit_lib.analysis.transfers import classify_transfers
+        """Transfers out of the EEA: those of :attr:`review` (one is made when none was given)."""
+        if self.review is None:
+            from audit_lib.review import Review
 
-        return classify_transfers(self.register, as_of=self.as_of)
+            self.review = Review(self.register, self.as_of)
+        return self.review.transfers
 
     def is_eea(self, code: str) -> bool:
         from audit_lib.reference.transfers import is_eea

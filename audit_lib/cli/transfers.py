@@ -6,7 +6,7 @@ import argparse
 import datetime as dt
 import sys
 
-from audit_lib.analysis.transfers import TransferStatus, classify_transfers, transfers_table
+from audit_lib.analysis.transfers import TransferStatus, transfers_table
 from audit_lib.cli.common import TABLE_FORMATS, add_as_of, add_path, iso_date, load_or_exit, print_json
 from audit_lib.reference.transfers import AS_OF
 
@@ -68,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
         from audit_lib.cli.diff import print_law_changes
 
         return print_law_changes(args, register, day)
-    transfers = classify_transfers(register, day)
+    from audit_lib.review import Review
+
+    transfers = Review(register, day).transfers  # one graph, one classification
     if args.format == "json":
         print_json([t.as_dict() for t in transfers])
     elif args.format == "csv":
