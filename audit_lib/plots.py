@@ -20,7 +20,7 @@ from matplotlib.patches import FancyBboxPatch, Patch, PathPatch
 from matplotlib.path import Path as MplPath
 
 from audit_lib.analysis.graph import CONTROLLER, flow_view
-from audit_lib.analysis.transfers import STATUSES, classify_transfers
+from audit_lib.analysis.transfers import STATUSES
 from audit_lib.model import Register
 from audit_lib.reference.countries import country_name
 from audit_lib.reference.transfers import free_flow
@@ -414,9 +414,11 @@ def flow_diagram(register: Register, as_of: dt.date | str | None = None, review:
     return fig
 
 
-def transfers_chart(register: Register, as_of: dt.date | str | None = None) -> Figure:
-    """Stacked bars: transfers out of the EEA per country, split by mechanism (Chapter V)."""
-    transfers = classify_transfers(register, as_of)
+def transfers_chart(register: Register, as_of: dt.date | str | None = None,
+                    review: Review | None = None) -> Figure:
+    """Stacked bars: transfers out of the EEA per country, split by mechanism (Chapter V); give the
+    command's ``review`` so its transfers are drawn rather than classified again."""
+    transfers = (review if review is not None else Review(register, as_of)).transfers
     day = transfers[0].as_of if transfers else (dt.date.fromisoformat(str(as_of)) if as_of else
                                                  dt.date.today()).isoformat()
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))

@@ -1,21 +1,20 @@
-"""Time the data-flow graph and transfer classification on a synthetic 10,000-activity register.
+"""Time and size the data-flow graph and the transfer classification as the register grows.
 
-    python benchmarks/bench_flows.py [--activities 10000] [--recipients 2000] [--runs 5] [--folder DIR]
+    python benchmarks/bench_flows.py [--sizes 1000,10000] [--runs 3] [--folder DIR]
+    python benchmarks/bench_flows.py --sizes 1000,10000,100000     # 100,000 activities: slow to write
 
-Measured (median of ``--runs``), on one register loaded once:
+For each size (activities; recipients are a fifth of them, as in the 10,000 / 2,000 register of
+issue 17) a synthetic register is written (kept under ``--folder``), loaded once, then each stage is
+timed (best CPU seconds of ``--runs``; CPU time is robust to a busy machine) with the register
+frozen out of the garbage collector, and its peak memory measured (tracemalloc):
 
-- ``build_graph``: the networkx DiGraph with node and edge attributes;
-- ``classify_transfers`` on that graph (Chapter V classification of every flow);
-- both together, which is what ``ropa transfers`` does after loading.
+- baseline: a plain ``nx.DiGraph`` built from the same edge list (no attributes, no merging);
+- ``build_graph``: the graph with its node and edge attributes;
+- ``classify_transfers`` on that graph (Chapter V classification of every flow).
 
-Baselines measured in the same run: a bare ``nx.DiGraph`` built from the same edges (no
-attributes, no merging of categories), and ``load_register`` of the same folder. Ratios
-against both are printed. Aim: graph + transfers under 1 s for 10,000 activities.
-
-Each timing is given twice: with Python's garbage collector as it is after loading (a full
-collection then walks the millions of objects of the loaded register, whoever triggers it),
-and with the register frozen out of the collector (``gc.freeze()``), which isolates the cost
-of the flow code itself.
+Printed per stage: seconds, microseconds per activity, the ratio to the baseline of the same size,
+and the growth from the previous size (linear: 10x for 10x the activities). Aim: graph and
+classification each under 1 s at 10,000 activities, nothing growing faster than linearly.
 """
 
 from __future__ import annotations
@@ -23,10 +22,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
-import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 import networkx as nx
@@ -40,7 +40,43 @@ from audit_lib.io.loader import load_register  # noqa: E402
 from benchmarks.synthetic import write_synthetic_register  # noqa: E402
 
 AIM_SECONDS = 1.0
+AIM_SIZE = 10_000
 AS_OF = dt.date(2026, 11, 23)
+
+
+def sizes(text: str) -> list[int]:
+    """``1000,10000`` -> [1000, 10000]."""
+    return sorted({int(x) for x in text.split(",") if x.strip()})
+
+
+def synthetic(folder: Path | None, tmp: str, n: int) -> Path:
+    """The synthetic register of ``n`` activities and n/5 recipients (written once, then reused)."""
+    where = (folder or Path(tmp)) / f"synthetic-{n}"
+    if not (where / "organisation.yaml").exists():
+        write_synthetic_register(where, n, max(2, n // 5))
+    return where
+
+
+def best_cpu(func: Callable[[], object], runs: int) -> float:
+    """Best CPU seconds of ``runs`` calls (the least disturbed by the other processes)."""
+    best = float("inf")
+    for _ in range(runs):
+        gc.collect()
+        start = time.process_time()
+        func()
+        best = min(best, time.process_time() - start)
+    return best
+
+
+def peak_mb(func: Callable[[], object]) -> float:
+    """Peak memory allocated while ``func`` runs, in MB (tracemalloc; what it keeps included)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        func()
+        return tracemalloc.get_traced_memory()[1] / 1e6
+    finally:
+        tracemalloc.stop()
 
 
 def bare_edges(register) -> list[tuple[str, str]]:
@@ -60,82 +96,77 @@ def bare_graph(register) -> nx.DiGraph:
     return nx.DiGraph(bare_edges(register))
 
 
-def graph_and_transfers(register):
-    return classify_transfers(register, AS_OF, graph=build_graph(register, AS_OF))
+def report(rows: list[dict], stages: list[tuple[str, str]], baseline: str) -> list[str]:
+    """Lines: per size and stage, seconds, us/activity, ratio to the baseline, growth, peak MB."""
+    lines = []
+    previous: dict | None = None
+    for row in rows:
+        n = row["n"]
+        lines.append(f"-- {n:,} activities, {row['recipients']:,} recipients ({row['note']})")
+        for key, name in stages:
+            sec, mb = row[key], row.get(f"{key}_mb")
+            ratio = sec / row[baseline] if row[baseline] else float("nan")
+            growth = (f"x{sec / previous[key]:5.1f} for x{n / previous['n']:.0f} size" if previous
+                      and previous[key] else "")
+            memory = f"peak {mb:7.1f} MB" if mb is not None else ""
+            lines.append(f"   {name:<44} {sec:7.3f} s {sec / n * 1e6:7.1f} us/act  {ratio:5.1f}x base  "
+                         f"{memory:<16} {growth}")
+        previous = row
+    return lines
 
 
-def median_time(func, *args, runs: int) -> tuple[float, float]:
-    """Median (wall seconds, CPU seconds) over ``runs`` calls; CPU time is robust to a busy machine."""
-    walls, cpus = [], []
-    for _ in range(runs):
-        gc.collect()
-        wall, cpu = time.perf_counter(), time.process_time()
-        func(*args)
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-    return statistics.median(walls), statistics.median(cpus)
+def aim(rows: list[dict], stages: list[tuple[str, str]]) -> list[str]:
+    out = []
+    for row in (r for r in rows if r["n"] == AIM_SIZE):
+        for key, name in stages:
+            verdict = "within" if row[key] < AIM_SECONDS else "OVER"
+            out.append(f"aim: {name} < {AIM_SECONDS:.0f} s at {AIM_SIZE:,} activities -> {verdict} "
+                       f"({row[key]:.3f} s CPU)")
+    return out
 
 
-def classify_only(register, graph):
-    return classify_transfers(register, AS_OF, graph=graph)
+STAGES = [("bare", "baseline: bare nx.DiGraph of the same edges"), ("graph", "build_graph"),
+          ("classify", "classify_transfers (graph given)"), ("both", "build_graph + classify_transfers")]
+
+
+def measure(register, runs: int) -> dict:
+    graph = build_graph(register, AS_OF)
+    transfers = classify_transfers(register, AS_OF, graph=graph)
+    gc.collect()
+    gc.freeze()  # the loaded register is not the flow code's garbage to walk
+    try:
+        return {
+            "bare": best_cpu(lambda: bare_graph(register), runs),
+            "graph": best_cpu(lambda: build_graph(register, AS_OF), runs),
+            "classify": best_cpu(lambda: classify_transfers(register, AS_OF, graph=graph), runs),
+            "both": best_cpu(lambda: classify_transfers(register, AS_OF, graph=build_graph(register, AS_OF)),
+                             runs),
+            "bare_mb": peak_mb(lambda: bare_graph(register)),
+            "graph_mb": peak_mb(lambda: build_graph(register, AS_OF)),
+            "classify_mb": peak_mb(lambda: classify_transfers(register, AS_OF, graph=graph)),
+            "note": f"{graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} edges, "
+                    f"{len(transfers):,} transfers",
+        }
+    finally:
+        gc.unfreeze()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--activities", type=int, default=10_000)
-    parser.add_argument("--recipients", type=int, default=2_000)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--folder", type=Path, default=None, help="reuse or keep the synthetic register here")
+    parser.add_argument("--sizes", type=sizes, default=[1_000, 10_000],
+                        help="activities per register, comma-separated (add 100000 for the large one)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--folder", type=Path, default=None, help="write (or reuse) the registers here")
     args = parser.parse_args(argv)
 
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        folder = args.folder or Path(tmp) / "synthetic"
-        if not (folder / "organisation.yaml").exists():
-            write_synthetic_register(folder, args.activities, args.recipients, args.seed)
-        start = time.perf_counter()
-        register = load_register(folder)
-        load_once = time.perf_counter() - start
-
-        graph = build_graph(register, AS_OF)
-        transfers = classify_transfers(register, AS_OF, graph=graph)
-        timings = {}
-        for mode in ("gc", "frozen"):
-            if mode == "frozen":
-                gc.collect()
-                gc.freeze()
-            timings[mode] = {
-                "bare": median_time(bare_graph, register, runs=args.runs),
-                "graph": median_time(build_graph, register, AS_OF, runs=args.runs),
-                "classify": median_time(classify_only, register, graph, runs=args.runs),
-                "both": median_time(graph_and_transfers, register, runs=args.runs),
-            }
-        gc.unfreeze()
-        t_load = median_time(load_register, folder, runs=max(1, min(args.runs, 3)))
-
-    statuses = {s: sum(t.status == s for t in transfers)
-                for s in ("compliant", "safeguard to verify", "no lawful mechanism")}
-    print(f"register: {len(register.activities)} activities, {len(register.recipients)} recipients "
-          f"(first load {load_once:.2f} s)")
-    print(f"graph: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges; "
-          f"{len(transfers)} transfers ({', '.join(f'{n} {s}' for s, n in statuses.items())})")
-    modes = (("gc", "collector as after loading"), ("frozen", "register frozen out of the collector"))
-    load_wall, load_cpu = t_load
-    for mode, label in modes:
-        t = timings[mode]
-        bare_wall, bare_cpu = t["bare"]
-        print(f"-- {label}: wall s / CPU s (ratio to the bare graph, CPU)")
-        for key, name in (("bare", "bare nx.DiGraph of the same edges (baseline)"), ("graph", "build_graph"),
-                          ("classify", "classify_transfers (graph given)"),
-                          ("both", "build_graph + classify_transfers")):
-            wall, cpu = t[key]
-            print(f"   {name:<46} {wall:6.3f} / {cpu:6.3f}  ({cpu / bare_cpu:.1f}x)")
-        both_cpu = t["both"][1]
-        print(f"   graph + transfers vs load_register ({load_wall:.2f} / {load_cpu:.2f} s): "
-              f"{both_cpu / load_cpu:.2f}x (CPU)")
-    wall, cpu = timings["gc"]["both"]
-    verdict = "within" if min(wall, cpu) < AIM_SECONDS else "OVER"
-    print(f"aim: graph + transfers < {AIM_SECONDS:.1f} s -> {verdict} (wall {wall:.3f} s, CPU {cpu:.3f} s)")
+        for n in args.sizes:
+            register = load_register(synthetic(args.folder, tmp, n))
+            rows.append({"n": n, "recipients": len(register.recipients), **measure(register, args.runs)})
+            del register
+    print("\n".join(report(rows, STAGES, "bare")))
+    print("\n".join(aim(rows, STAGES[1:])))
     return 0
 
 

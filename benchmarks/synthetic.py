@@ -20,6 +20,11 @@ from typing import Any
 
 import yaml
 
+if __package__ in (None, ""):  # run as a script: make ``audit_lib`` importable from the checkout
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from audit_lib.io.gcpause import gc_paused  # noqa: E402
+
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 EEA = ["DE", "FR", "IE", "NL", "SE", "NO", "IS", "LI", "PL", "ES", "IT", "BE", "AT", "DK", "FI"]
@@ -297,9 +302,41 @@ def _processor_activities(rng: random.Random, recipient_ids: list[str], measures
              "security_measures": rng.sample(measures, 2)} for i in range(3)]
 
 
+_STR, _INT, _BOOL, _DATE, _NULL = (f"tag:yaml.org,2002:{t}"
+                                   for t in ("str", "int", "bool", "timestamp", "null"))
+
+
+def _node(data: Any) -> yaml.Node:
+    """The node PyYAML's SafeRepresenter makes of ``data`` (block style, no aliases), made directly:
+    the generic representer's dispatch is most of the time of writing a large register."""
+    kind = type(data)
+    if kind is str:
+        return yaml.ScalarNode(_STR, data)
+    if kind is dict:
+        return yaml.MappingNode("tag:yaml.org,2002:map", [(_node(k), _node(v)) for k, v in data.items()],
+                                flow_style=False)
+    if kind is list:
+        return yaml.SequenceNode("tag:yaml.org,2002:seq", [_node(v) for v in data], flow_style=False)
+    if kind is bool:
+        return yaml.ScalarNode(_BOOL, "true" if data else "false")
+    if kind is int:
+        return yaml.ScalarNode(_INT, str(data))
+    if kind is dt.date:
+        return yaml.ScalarNode(_DATE, data.isoformat())
+    if data is None:
+        return yaml.ScalarNode(_NULL, "null")
+    raise TypeError(f"synthetic register: cannot write {kind.__name__}")
+
+
 def _dump(data: Any, path: Path) -> None:
-    with path.open("w", encoding="utf-8") as fh:
-        yaml.dump(data, fh, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
+    """Write ``data`` as ``yaml.dump(data, Dumper=CSafeDumper, sort_keys=False, allow_unicode=True,
+    width=110)`` does, byte for byte, in a third of the time."""
+    with path.open("w", encoding="utf-8") as fh, gc_paused():  # millions of nodes, no cycles
+        dumper = _Dumper(fh, allow_unicode=True, width=110, sort_keys=False)
+        dumper.open()
+        dumper.serialize(_node(data))
+        dumper.close()
+        dumper.dispose()
 
 
 def write_synthetic_register(folder: str | Path, n_activities: int = 10_000, n_recipients: int = 2_000,
@@ -314,6 +351,11 @@ def write_synthetic_register(folder: str | Path, n_activities: int = 10_000, n_r
     rng = random.Random(seed)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    with gc_paused():
+        return _write(folder, rng, n_activities, n_recipients)
+
+
+def _write(folder: Path, rng: random.Random, n_activities: int, n_recipients: int) -> Path:
     recipients = _recipients(rng, n_recipients)
     recipient_ids = [r["id"] for r in recipients]
     processors = [r["id"] for r in recipients if r["role"] == "processor"]

@@ -222,10 +222,11 @@ def _build_graph(register: Register, day: dt.date) -> nx.DiGraph:
 
     subject_labels: dict[str, str] = {}
     edges = _Edges()
+    add = edges.add
     activity_nodes = []
     for act in register.activities:
-        aid = node_id("activity", act.id)
-        cats = sorted(set(act.data_category_keys))
+        aid = f"activity:{act.id}"
+        cats = sorted({c.key for c in act.data_categories})
         purposes = _purposes(act)
         acts = [act.id]
         activity_nodes.append((aid, {
@@ -233,18 +234,19 @@ def _build_graph(register: Register, day: dt.date) -> nx.DiGraph:
             "legal_basis": [b.value for b in act.legal_basis], "purposes": purposes, "data_categories": cats,
             **org_geo}))
         for subject in act.data_subjects:
-            if subject.key not in subject_labels:
-                subject_labels[subject.key] = subject.label or label("data_subjects", subject.key)
-            edges.add(node_id("subject", subject.key), aid, cats, purposes, acts, "collection")
+            key = subject.key
+            if key not in subject_labels:
+                subject_labels[key] = subject.label or label("data_subjects", key)
+            add(f"subject:{key}", aid, cats, purposes, acts, "collection")
         for sid in act.systems:
-            edges.add(aid, node_id("system", sid), cats, purposes, acts, "system")
+            add(aid, f"system:{sid}", cats, purposes, acts, "system")
         for source in act.sources:
             if source.party:  # data comes *into* the activity from a party (merchant of record, broker)
-                edges.add(node_id("recipient", source.party), aid, cats, purposes, acts, "source")
+                add(f"recipient:{source.party}", aid, cats, purposes, acts, "source")
         for link in act.recipients:
             link_purposes = [link.purpose] if link.purpose else purposes
             cats_to = sorted({c.key for c in link.data_categories}) if link.data_categories else cats
-            edges.add(aid, node_id("recipient", link.recipient), cats_to, link_purposes, acts, "disclosure")
+            add(aid, f"recipient:{link.recipient}", cats_to, link_purposes, acts, "disclosure")
     graph.add_nodes_from(activity_nodes)
     graph.add_edges_from((CONTROLLER, aid, {"kind": "controls"}) for aid, _ in activity_nodes)
 

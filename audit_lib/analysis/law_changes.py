@@ -141,12 +141,18 @@ class LawChanges:
                 "rows": [dict(asdict(r), text=r.text()) for r in self.rows]}
 
 
-def law_changes(register: Register, before: dt.date | str, after: dt.date | str | None = None) -> LawChanges:
+def law_changes(register: Register, before: dt.date | str, after: dt.date | str | None = None, *,
+                review: Review | None = None) -> LawChanges:
     """Every transfer row whose status, mechanism, article or decision differs between the
-    register judged on ``before`` and on ``after`` (default today), each with its causes."""
+    register judged on ``before`` and on ``after`` (default today), each with its causes;
+    ``review`` (the command's, of ``register``) is reused for the date it was made on."""
     a, b = as_date(before), as_date(after)
+    reviews = {r.as_of: r for r in [review] if r is not None}
     start, end = min(a, b), max(a, b)
-    rows = transfer_changes(Review(register, a).transfers, Review(register, b).transfers)
+    for day in (a, b):
+        if day not in reviews:
+            reviews[day] = Review(register, day)
+    rows = transfer_changes(reviews[a].transfers, reviews[b].transfers)
     for row in rows:
         row.causes = [c.as_dict() for c in causes_of(row, start, end)]
     return LawChanges(register.organisation.name, a, b, rows)

@@ -65,6 +65,8 @@ if TYPE_CHECKING:
     import networkx as nx
     import pandas as pd
 
+    from audit_lib.review import Review
+
 
 class TransferStatus(str, Enum):
     """Outcome of the classification of one transfer (the text is what JSON/CSV show)."""
@@ -499,7 +501,7 @@ def _establishment(rec: Recipient, day: dt.date) -> str | None:
 
 def _flows_in(graph: nx.DiGraph, nid: str) -> dict[str, tuple[set[str], set[str]]]:
     by_exporter: dict[str, tuple[set[str], set[str]]] = {}
-    for u, data in graph.pred[nid].items():
+    for u, _, data in graph.in_edges(nid, data=True):
         if data.get("kind") != "flow" or data.get("via") == "source":
             continue
         exporter = u.split(":", 1)[1] if data["via"] == "onward" else CONTROLLER
@@ -512,7 +514,7 @@ def _flows_in(graph: nx.DiGraph, nid: str) -> dict[str, tuple[set[str], set[str]
 def _sources_out(graph: nx.DiGraph, nid: str) -> tuple[set[str], set[str]]:
     cats: set[str] = set()
     acts: set[str] = set()
-    for _, data in graph.succ[nid].items():
+    for _, _, data in graph.out_edges(nid, data=True):
         if data.get("kind") == "flow" and data.get("via") == "source":
             cats.update(data["data_categories"])
             acts.update(data["activities"])
@@ -622,10 +624,13 @@ TRANSFER_COLUMNS = ["exporter", "exporter_name", "importer", "importer_name", "i
 
 
 def transfers_table(register: Register, as_of: dt.date | str | None = None,
-                    transfers: list[Transfer] | None = None) -> pd.DataFrame:
-    """The transfers as a DataFrame, one row each; lists joined with '; ' (for Excel and print)."""
+                    transfers: list[Transfer] | None = None, *, review: Review | None = None) -> pd.DataFrame:
+    """The transfers as a DataFrame, one row each; lists joined with '; ' (for Excel and print):
+    ``transfers`` given, else those of ``review`` (an :class:`audit_lib.review.Review`), else classified."""
     import pandas as pd
 
+    if transfers is None and review is not None:
+        transfers = review.transfers
     items = transfers if transfers is not None else classify_transfers(register, as_of)
     rows = []
     for t in items:

@@ -148,8 +148,11 @@ def apply_acceptances(findings: Iterable[Finding], acceptances: list[Acceptance]
     ROPA-H005 finding per acceptance that concerns no finding (when ``report_unmatched``)."""
     used: set[int] = set()
     out: list[Finding] = []
+    by_code: dict[str, list[tuple[int, Acceptance]]] = {}
+    for i, a in enumerate(acceptances):  # each finding is compared with its own code's acceptances only
+        by_code.setdefault(a.code, []).append((i, a))
     for f in findings:
-        matching = [(i, a) for i, a in enumerate(acceptances) if a.concerns(f)]
+        matching = [(i, a) for i, a in by_code.get(f.code, ()) if a.concerns(f)]
         if not matching:
             out.append(f)
             continue

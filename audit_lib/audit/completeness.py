@@ -74,9 +74,10 @@ def recipients_not_stated(ctx: AuditContext) -> Iterator[Hit]:
     one, and says nothing about it: no assumption on its recipients, no note mentioning
     recipients, and not a zero retention period (data never kept is disclosed to nobody)."""
     for a in ctx.activities:
+        if a.recipients or ctx.facts[a.id].anonymised_only:
+            continue
         stated = any(x.field == "recipients" for x in a.assumptions) or "recipient" in (a.notes or "").lower()
-        never_kept = bool(a.retention) and all(period_days(r.period) == 0 for r in a.retention)
-        if a.recipients or ctx.facts[a.id].anonymised_only or stated or never_kept:
+        if stated or (bool(a.retention) and all(period_days(r.period) == 0 for r in a.retention)):
             continue
         yield Hit(a.id, "recipients", f"{a.name}: no recipient recorded, not even an internal one")
 

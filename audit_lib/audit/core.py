@@ -28,6 +28,7 @@ from audit_lib.issues import Severity, Stage, at_or_above, declare  # noqa: F401
 from audit_lib.model import (
     ActivityStatus,
     DataCategoryRef,
+    LegalBasis,
     ProcessingActivity,
     Recipient,
     Register,
@@ -257,14 +258,36 @@ class AuditContext:
         """Activity id -> :class:`ActivityFacts`, for the activities in force."""
         self.personal_activities = [a for a in self.activities if not self.facts[a.id].anonymised_only]
         """Activities in force that hold personal data (not only anonymous data, Recital 26)."""
+        self.categorised = [a for a in self.activities if self.facts[a.id].personal]
+        """Activities in force naming at least one personal data category (the retention rules' scope)."""
+        self.sensitive = [a for a in self.activities if self.facts[a.id].special or self.facts[a.id].criminal
+                          or self.facts[a.id].children]
+        """Activities in force with special-category, criminal-offence or children's data (Art 8-10)."""
+        relying: dict[LegalBasis, list[ProcessingActivity]] = defaultdict(list)
+        for activity in self.activities:
+            for basis in dict.fromkeys(activity.legal_basis):
+                relying[basis].append(activity)
+        self._relying = dict(relying)
         children: dict[str, list[Recipient]] = defaultdict(list)
         for r in register.recipients:
             if r.parent:
                 children[r.parent].append(r)
         self.children = dict(children)
+        self._chains: dict[str, list[str]] = {}
+        self._users: dict[str, list[ProcessingActivity]] = {}
+
+    def relying_on(self, basis: LegalBasis) -> list[ProcessingActivity]:
+        """Activities in force that record ``basis`` among their Art 6(1) legal bases, in register order."""
+        return self._relying.get(basis, [])
 
     def chain(self, recipient_id: str) -> list[str]:
-        """The processor chain down to a recipient: [top processor, ..., recipient_id]."""
+        """The processor chain down to a recipient: [top processor, ..., recipient_id] (worked out once)."""
+        found = self._chains.get(recipient_id)
+        if found is None:
+            found = self._chains[recipient_id] = self._chain(recipient_id)
+        return list(found)
+
+    def _chain(self, recipient_id: str) -> list[str]:
         out = [recipient_id]
         seen = {recipient_id}
         parent = self.recipients[recipient_id].parent
@@ -280,20 +303,23 @@ class AuditContext:
 
     def in_force_users(self, recipient_id: str) -> list[ProcessingActivity]:
         """Activities in force whose data reaches a recipient, directly or down its processor chain."""
-        found: dict[str, ProcessingActivity] = {}
-        for rid in self.chain(recipient_id):
-            for a in self.users.get(rid, ()):
-                found.setdefault(a.id, a)
-        return list(found.values())
+        users = self._users.get(recipient_id)
+        if users is None:
+            found: dict[str, ProcessingActivity] = {}
+            for rid in self.chain(recipient_id):
+                for a in self.users.get(rid, ()):
+                    found.setdefault(a.id, a)
+            users = self._users[recipient_id] = list(found.values())
+        return list(users)
 
     @cached_property
     def transfers(self) -> list[Any]:
-        """Transfers out of the EEA, classified by :func:`audit_lib.flows.classify_transfers`."""
-        if self.review is not None:
-            return self.review.transfers
-        from audit_lib.analysis.transfers import classify_transfers
+        """Transfers out of the EEA: those of :attr:`review` (one is made when none was given)."""
+        if self.review is None:
+            from audit_lib.review import Review
 
-        return classify_transfers(self.register, as_of=self.as_of)
+            self.review = Review(self.register, self.as_of)
+        return self.review.transfers
 
     def is_eea(self, code: str) -> bool:
         from audit_lib.reference.transfers import is_eea

@@ -53,6 +53,8 @@ def category_without_purpose(ctx: AuditContext) -> Iterator[Hit]:
             yield Hit("taxonomy", "data_categories", f"{ext.name} ({key}) is defined but no activity in "
                       "force collects it for a purpose")
     for a in ctx.activities:
+        if not any(r.data_categories for r in a.retention):
+            continue
         own = set(a.data_category_keys)
         for i, r in enumerate(a.retention):
             for c in r.data_categories:

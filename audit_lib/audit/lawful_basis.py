@@ -25,8 +25,8 @@ def legal_basis(ctx: AuditContext) -> Iterator[Hit]:
       group="{n} activities rely on legitimate interests without a balancing-test reference")
 def balancing_test(ctx: AuditContext) -> Iterator[Hit]:
     """An activity relies on legitimate interests with no reference to the balancing test (LIA)."""
-    for a in ctx.activities:
-        if LegalBasis.legitimate_interests in a.legal_basis and not a.legitimate_interest_assessment:
+    for a in ctx.relying_on(LegalBasis.legitimate_interests):
+        if not a.legitimate_interest_assessment:
             yield Hit(a.id, "legitimate_interest_assessment",
                       f"{a.name}: legitimate interests relied on without a balancing-test reference")
 
@@ -36,8 +36,8 @@ def balancing_test(ctx: AuditContext) -> Iterator[Hit]:
       group="{n} activities rely on legitimate interests without saying which")
 def interest_stated(ctx: AuditContext) -> Iterator[Hit]:
     """An activity relies on legitimate interests without saying which interest."""
-    for a in ctx.activities:
-        if LegalBasis.legitimate_interests in a.legal_basis and not a.legitimate_interest:
+    for a in ctx.relying_on(LegalBasis.legitimate_interests):
+        if not a.legitimate_interest:
             yield Hit(a.id, "legitimate_interest", f"{a.name}: the legitimate interest pursued is not stated")
 
 
@@ -51,8 +51,8 @@ def withdrawal(ctx: AuditContext) -> Iterator[Hit]:
     org_route = any(c.right is DataSubjectRight.withdraw_consent for c in ctx.register.commitments.rights)
     if org_route:
         return
-    for a in ctx.activities:
-        if LegalBasis.consent in a.legal_basis and not a.consent_withdrawal:
+    for a in ctx.relying_on(LegalBasis.consent):
+        if not a.consent_withdrawal:
             yield Hit(a.id, "consent_withdrawal", f"{a.name}: consent relied on without a withdrawal route")
 
 
@@ -63,8 +63,8 @@ def withdrawal(ctx: AuditContext) -> Iterator[Hit]:
 def obligation_law(ctx: AuditContext) -> Iterator[Hit]:
     """An activity relies on a legal obligation (Art 6(1)(c)) without naming the Union or
     member-state law laying it down, which Art 6(3) requires."""
-    for a in ctx.activities:
-        if LegalBasis.legal_obligation in a.legal_basis and not a.legal_obligation_law:
+    for a in ctx.relying_on(LegalBasis.legal_obligation):
+        if not a.legal_obligation_law:
             yield Hit(a.id, "legal_obligation_law", f"{a.name}: legal obligation relied on, no law named",
                       detail=a.id)
 

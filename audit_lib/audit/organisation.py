@@ -128,8 +128,8 @@ def dpo_from_facts(ctx: AuditContext) -> Iterator[Hit]:
     facts point to Art 37(1)(b) or (c): monitoring of people in the EU, tracking or profiling
     purposes, third-party marketing trackers, or special-category or criminal data."""
     org = ctx.organisation
-    found = dpo_indicators(ctx)
-    if _dpo_open(ctx) and found:
+    found = _dpo_open(ctx) and dpo_indicators(ctx)
+    if found:
         said = " (the assessment is open)" if org.dpo_assessment else ""
         yield Hit(ORGANISATION, "dpo_required", f"{org.name}: no DPO and no conclusion on whether one is "
                   f"required{said}, although the register shows {'; '.join(found)}")

@@ -48,6 +48,15 @@ def _ceiling(key: str, table: str) -> tuple[str, str] | None:
     return None
 
 
+@lru_cache(maxsize=4096)
+def _purposes_ceiling(keys: tuple[str, ...]) -> tuple[str, str] | None:
+    """The longest ceiling of an activity's purposes, when every purpose has one (else None)."""
+    caps = [_ceiling(key, "purpose") for key in keys]
+    if not caps or not all(caps):
+        return None
+    return max(caps, key=lambda c: _days(c[0]))
+
+
 def _covered(key: str, rule_keys: set[str]) -> bool:
     return key in rule_keys or any(key.startswith(k + ".") for k in rule_keys)
 
@@ -59,11 +68,9 @@ def _rule_text(activity: ProcessingActivity, r: Retention) -> str:
     return ", ".join(shown.get(c.key, str(c)) for c in r.data_categories)
 
 
-def _in_scope(ctx: AuditContext) -> Iterator[ProcessingActivity]:
+def _in_scope(ctx: AuditContext) -> list[ProcessingActivity]:
     """Activities in force with personal data (an activity whose data is all anonymised is skipped)."""
-    for a in ctx.activities:
-        if ctx.facts[a.id].personal:
-            yield a
+    return ctx.categorised
 
 
 @rule("ROPA-R001", "medium", "Art 30(1)(f), 5(1)(e)", "Retention period not stated",
@@ -105,10 +112,10 @@ def retention_too_long(ctx: AuditContext) -> Iterator[Hit]:
     data kept as payment evidence: 13 months) or for every purpose of the activity (e.g.
     marketing: 3 years). Ceilings and their sources are in audit_lib.audit.retention."""
     for a in _in_scope(ctx):
-        purpose_caps = [_ceiling(p.key, "purpose") for p in a.purposes]
-        known = purpose_caps and all(purpose_caps)
-        longest_purpose = max(purpose_caps, key=lambda c: _days(c[0])) if known else None
+        longest_purpose = _purposes_ceiling(tuple(p.key for p in a.purposes))
         capped = {c.key: cap for c in a.data_categories if (cap := _ceiling(c.key, "category"))}
+        if not (capped or longest_purpose):
+            continue
         for i, r in enumerate(a.retention):
             days = period_days(r.period)
             if not days:

@@ -15,7 +15,7 @@ __all__ = ["involves_children"]
 def special_category(ctx: AuditContext) -> Iterator[Hit]:
     """An activity in force processes special-category data (health, biometric, racial or ethnic
     origin, political opinion, religion, sexual orientation) with no Art 9(2) condition."""
-    for a in ctx.activities:
+    for a in ctx.sensitive:
         found = ctx.facts[a.id].special
         if found and a.special_category_condition is None:
             yield Hit(a.id, "special_category_condition",
@@ -28,7 +28,7 @@ def special_category(ctx: AuditContext) -> Iterator[Hit]:
 def criminal_data(ctx: AuditContext) -> Iterator[Hit]:
     """An activity in force processes personal data relating to criminal convictions and
     offences with no Art 10 authority recorded."""
-    for a in ctx.activities:
+    for a in ctx.sensitive:
         found = ctx.facts[a.id].criminal
         if found and not a.criminal_data_basis:
             yield Hit(a.id, "criminal_data_basis",
@@ -44,6 +44,6 @@ def children_age_check(ctx: AuditContext) -> Iterator[Hit]:
     children policy says how age is verified (and parental consent obtained)."""
     policy = ctx.register.commitments.children
     org_check = bool(policy and policy.age_verification)
-    for a in ctx.activities:
+    for a in ctx.sensitive:
         if ctx.facts[a.id].children and not (a.age_verification or org_check):
             yield Hit(a.id, "age_verification", f"{a.name}: children's data without an age-check statement")

@@ -74,12 +74,12 @@ def run(args: argparse.Namespace) -> int:
     register = load_or_exit(args.path)
     review = Review(register, as_of)  # one graph, one classification, one audit for the whole export
     if fmt == "fides":  # --- Fides manifest (import/export engineer, issue 15) ---
-        return _run_fides(register, out, as_of)
+        return _run_fides(register, out, as_of, review)
     created = _make_parents(out.parent)
     try:
         if fmt == "xlsx":
             report = write_workbook(register, out, args.layout, as_of, diagram=not args.no_diagram,
-                                    review=review, extra_sheets=_changes(args, register, as_of))
+                                    review=review, extra_sheets=_changes(args, register, as_of, review))
             detail = f"{len(report.sheets)} sheets"
             if report.notes:
                 detail += f"; {len(report.notes)} value(s) shown differently, see sheet Export notes"
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _changes(args: argparse.Namespace, register: Register, as_of: dt.date | None) -> list:
+def _changes(args: argparse.Namespace, register: Register, as_of: dt.date | None, review: Review) -> list:
     """The "Changes since last review" sheet when ``--since`` was given (issue 16), else none."""
     if args.since is None:
         return []
@@ -110,19 +110,20 @@ def _changes(args: argparse.Namespace, register: Register, as_of: dt.date | None
 
     try:
         return [changes_since(args.path, register, args.since or None, as_of,
-                              fallback=not args.since).sheet()]
+                              fallback=not args.since, review=review).sheet()]
     except HistoryError as exc:
         raise CliExit(1, f"ropa export: {exc}; nothing was written") from None
 
 
-def _run_fides(register: Register, out: Path, as_of: dt.date | None) -> int:  # Fides branch (issue 15)
+def _run_fides(register: Register, out: Path, as_of: dt.date | None,
+               review: Review) -> int:  # Fides branch (issue 15)
     """Write the Fides manifest and list what Fides cannot hold (counted, never silently lost)."""
     from audit_lib.export.fides import write_fides
 
     if not out.parent.is_dir():
         raise CliExit(1, f"ropa export: folder {out.parent} does not exist; nothing was written")
     try:
-        report = write_fides(register, out, as_of)
+        report = write_fides(register, out, as_of, review=review)
     except OSError as exc:
         raise CliExit(1, f"ropa export: cannot write {out}: {exc.strerror or exc}; nothing was written") \
             from None

@@ -51,7 +51,10 @@ def run(args: argparse.Namespace) -> int:
     if out is not None and gaps is not None and out.resolve() == gaps.resolve():
         raise CliExit(2, "ropa notice: --gaps must name another file than -o: the DPO's list is not part "
                          "of the notice")
-    notice = draft_notice(load_or_exit(args.path), lang=args.lang)
+    from audit_lib.review import Review
+
+    register = load_or_exit(args.path)
+    notice = draft_notice(register, lang=args.lang, review=Review(register))  # one graph, one classification
     try:
         if gaps is not None:
             atomic_write_text(gaps, notice.dpo_text)

@@ -70,7 +70,9 @@ def run(args: argparse.Namespace) -> int:
         from audit_lib.cli.diff import print_law_changes
 
         return print_law_changes(args, register, day)
-    transfers = classify_transfers(register, day)
+    from audit_lib.review import Review
+
+    transfers = Review(register, day).transfers  # one graph, one classification
     if args.format == "json":
         print_json([t.as_dict() for t in transfers])
     elif args.format == "csv":

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audit_lib.analysis.diff import RegisterDiff, diff_registers, words
+from audit_lib.analysis.diff import RegisterDiff, diff_reviews, words
 from audit_lib.analysis.law_changes import LawChanges, law_changes
 from audit_lib.export.sheet import Column, Mark, Sheet, plain
 from audit_lib.model import Register
 from audit_lib.reference.transfers import as_date
+from audit_lib.review import Review
 
 SHEET_NAME = "Changes since last review"
 
@@ -111,17 +112,20 @@ class ReviewChanges:
 
 
 def changes_since(folder: str | Path, register: Register, since: str | None = None,
-                  as_of: dt.date | str | None = None, *, fallback: bool = False) -> ReviewChanges:
+                  as_of: dt.date | str | None = None, *, fallback: bool = False,
+                  review: Review | None = None) -> ReviewChanges:
     """The register's changes since ``since`` (a git revision or date; default its organisation's
     ``last_reviewed``) and the law's changes from that date to ``as_of`` (default today).
 
     Raises :class:`audit_lib.io.history.HistoryError` when the history cannot be read, unless
     ``fallback``: then, with no commit on or before the last review, the folder's first version
     is compared; when there is no history at all, only the law's changes are returned, with a note.
+    ``review`` is the command's review of ``register`` on ``as_of``, reused rather than rebuilt.
     """
     from audit_lib.io.history import HistoryError, first_revision, register_at, resolve
 
     day = as_date(as_of)
+    now = review if review is not None and review.as_of == day else Review(register, day)
     asked = since or (register.organisation.last_reviewed.isoformat()
                       if register.organisation.last_reviewed else None)
     start = _start_day(asked)
@@ -138,10 +142,10 @@ def changes_since(folder: str | Path, register: Register, since: str | None = No
     except HistoryError as exc:
         if not fallback:
             raise
-        law = law_changes(register, start or day, day)
+        law = law_changes(register, start or day, day, review=now)
         return ReviewChanges(None, law, f"register history not compared: {exc}")
-    diff = diff_registers(old, register, day, str(revision), "now")
-    law = law_changes(register, start or revision.date, day)
+    diff = diff_reviews(Review(old, day), now, str(revision), "now")
+    law = law_changes(register, start or revision.date, day, review=now)
     return ReviewChanges(diff, law, f"compared with {revision}; law from {law.before.isoformat()}")
 
 

@@ -35,10 +35,10 @@ from typing import Any
 import yaml
 from fideslang.models import LegalBasisForProcessingEnum, SpecialCategoryLegalBasisEnum, Taxonomy
 
-from audit_lib.analysis.transfers import classify_transfers
 from audit_lib.io.atomic import atomic_write_text
 from audit_lib.model import Register
 from audit_lib.model.records import LegalBasis, SpecialCategoryCondition
+from audit_lib.review import Review
 
 # fideslang's enums list Art 6(1)(a)-(f) and Art 9(2)(a)-(j) in the article's order, as ours do.
 LEGAL_BASIS = {
@@ -209,14 +209,17 @@ def _count_lost(register: Register, lost: Counter) -> None:
         del lost[k]
 
 
-def fides_manifest(register: Register, as_of: dt.date | str | None = None) -> tuple[dict[str, Any], Counter]:
-    """The Fides manifest of ``register`` as plain data (validated by fideslang), and what was lost."""
+def fides_manifest(register: Register, as_of: dt.date | str | None = None, *,
+                   review: Review | None = None) -> tuple[dict[str, Any], Counter]:
+    """The Fides manifest of ``register`` as plain data (validated by fideslang), and what was lost;
+    the transfers are those of ``review`` (the command's, built here when not given)."""
     org = register.organisation
     org_key = fides_key(org.name.lower())
-    transfers = classify_transfers(register, as_of)
+    transfers = (review if review is not None else Review(register, as_of)).transfers
+    system_ids = {s.id for s in register.systems}
     rec_keys = {
         r.id: fides_key(f"recipient_{r.id}")
-        if any(s.id == r.id for s in register.systems)
+        if r.id in system_ids
         else fides_key(r.id)
         for r in register.recipients
     }
@@ -336,9 +339,10 @@ def fides_manifest(register: Register, as_of: dt.date | str | None = None) -> tu
     return manifest, lost
 
 
-def write_fides(register: Register, path: str | Path, as_of: dt.date | str | None = None) -> FidesReport:
+def write_fides(register: Register, path: str | Path, as_of: dt.date | str | None = None, *,
+                review: Review | None = None) -> FidesReport:
     """Write the Fides manifest of ``register`` to ``path`` (YAML, atomically); report what was lost."""
-    manifest, lost = fides_manifest(register, as_of)
+    manifest, lost = fides_manifest(register, as_of, review=review)
     stamp = dt.date.today().isoformat()
     text = (
         f"# Fides manifest of {register.organisation.name}, written by `ropa export --format fides` on "

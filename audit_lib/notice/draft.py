@@ -23,7 +23,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from audit_lib.analysis.transfers import classify_transfers
 from audit_lib.io.atomic import atomic_write_text
 from audit_lib.model import (
     ActivityStatus,
@@ -43,6 +42,7 @@ from audit_lib.model import (
 from audit_lib.notice.voice import public_name, reader_text
 from audit_lib.reference.countries import country_name
 from audit_lib.reference.taxonomy import is_special_category, label
+from audit_lib.review import Review
 
 # --------------------------------------------------------------------------
 # Result types
@@ -315,8 +315,9 @@ class _Draft:
     from register text (:func:`audit_lib.notice.voice.reader_text`).
     """
 
-    def __init__(self, register: Register, words: dict):
+    def __init__(self, register: Register, words: dict, review: Review):
         self.r = register
+        self.review = review
         self.w = words
         self.org_name = register.organisation.name
         self.activities = [a for a in register.activities if a.status is not ActivityStatus.retired]
@@ -634,7 +635,7 @@ class _Draft:
         rows, gaps, unknown, maybe = [], [], [], []
         copies = False
         org = self.r.organisation
-        for t in classify_transfers(self.r):
+        for t in self.review.transfers:
             if t.controller_is_importer:  # inbound: a source party exports to us (we import)
                 src = _recipient_or_none(self.r, t.exporter)
                 # both checked (no short-circuit), so each assumption is listed as withheld
@@ -1038,13 +1039,14 @@ OPTIONAL = {"security", "breach"}
 """Sections left out when the register records nothing for them (they are not Art 13 items)."""
 
 
-def draft_notice(register: Register, lang: str = "en") -> Notice:
-    """Draft an Art 13/14 privacy notice from ``register``: the reader's text and the DPO's list."""
+def draft_notice(register: Register, lang: str = "en", *, review: Review | None = None) -> Notice:
+    """Draft an Art 13/14 privacy notice from ``register``: the reader's text and the DPO's list.
+    Its transfers are those of ``review`` (the command's; one is built, as of today, when not given)."""
     if lang not in LANGUAGES:
         raise UnknownLanguage(f"no privacy notice wording for language '{lang}' yet "
                               f"(available: {', '.join(sorted(LANGUAGES))})")
     words = LANGUAGES[lang]
-    draft = _Draft(register, words)
+    draft = _Draft(register, words, review if review is not None else Review(register))
     sections = [getattr(draft, key)() for key in SECTION_ORDER]
     sections = [s for s in sections if s.body or s.key not in OPTIONAL]
     gaps = list(dict.fromkeys(g for s in sections for g in s.gaps))
