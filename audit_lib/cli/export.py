@@ -14,6 +14,7 @@ from audit_lib.export import FORMATS, LAYOUTS, format_for
 
 if TYPE_CHECKING:
     from audit_lib.model import Register
+    from audit_lib.review import Review
 
 
 def register(sub: argparse._SubParsersAction) -> None:

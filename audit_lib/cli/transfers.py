@@ -55,7 +55,7 @@ def _table(transfers, day: dt.date) -> str:
 
 def run(args: argparse.Namespace) -> int:
     # many registers: a folder of register folders runs each one (audit_lib/cli/many.py)
-    from audit_lib.analysis.transfers import classify_transfers, transfers_table
+    from audit_lib.analysis.transfers import transfers_table
     from audit_lib.cli.many import run_each
     from audit_lib.reference.transfers import AS_OF
 
