@@ -11,6 +11,7 @@ against the model and checks the references between records.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +20,12 @@ from typing import Any
 import networkx as nx
 from pydantic import BaseModel, ValidationError
 
+from audit_lib.io.files import FileRefused, read_file, walk
 from audit_lib.io.gcpause import gc_paused
 from audit_lib.io.yaml_reader import (  # noqa: F401  (RegisterYamlLoader: re-exported for readers of the format)
     DUPLICATE_KEY,
     RegisterYamlLoader,
+    SourceInt,
     YamlProblem,
     duplicate_key_message,
     line_map,
@@ -32,6 +35,7 @@ from audit_lib.io.yaml_reader import (  # noqa: F401  (RegisterYamlLoader: re-ex
 from audit_lib.issues import Issue, Severity, Stage, declare
 from audit_lib.model import TAXONOMY_WORDS, ProcessingActivity, RecipientRole, Register, Taxonomy
 from audit_lib.model.catalogue import BY_KIND, FILES, kinds_in, references
+from audit_lib.model.records import control_character_message
 from audit_lib.reference.taxonomy import default_keys
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -101,6 +105,12 @@ def _friendly(err: dict[str, Any]) -> tuple[str, str]:
         return INVALID, f"must be one of: {ctx.get('expected', '')}{got}"
     if kind in {"string_type"}:
         return INVALID, f"must be text{got}"
+    if kind == "string_pattern_mismatch" and isinstance(err.get("input"), str):
+        message = control_character_message(err["input"])
+        if message is not None:
+            return INVALID, message
+    if kind == "int_parsing_size":
+        return INVALID, f"must be a whole number of a sensible size{got}"
     if kind in {"int_type", "int_parsing", "int_from_float"}:
         return INVALID, f"must be a whole number{got}"
     if kind in {"bool_type", "bool_parsing"}:
@@ -123,10 +133,21 @@ def _friendly(err: dict[str, Any]) -> tuple[str, str]:
 
 
 def _field_name(loc: Iterable[Any]) -> str:
+    """``recipients[0].data_categories[1]``; a key the user wrote is shown escaped and cut (it may be
+    anything: control characters, a whole file's text)."""
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        if isinstance(part, int) and not isinstance(part, (SourceInt, bool)):
+            out += f"[{part}]"
+            continue
+        name = str(part)
+        if not _PLAIN_NAME.fullmatch(name):
+            name = shown(name, 40)
+        out += f".{name}" if out else name
     return out
+
+
+_PLAIN_NAME = re.compile(r"[\w.\[\] -]{1,60}")
 
 
 def _what(kind: str) -> str:
@@ -221,12 +242,13 @@ SIDE_FILES = ("accepted.yaml", "accepted.yml")
 
 def _discover(folder: Path, out: _Collector) -> list[tuple[Path, str]]:
     found: list[tuple[Path, str]] = []
-    for path in sorted(folder.rglob("*")):
-        if path.is_dir() or path.suffix.lower() not in SUFFIXES:
+    paths, refused = walk(folder)
+    for problem in refused:
+        out.add(UNREADABLE, problem.path, problem.message)
+    for path in sorted(paths):
+        if path.suffix.lower() not in SUFFIXES:
             continue
         rel = path.relative_to(folder)
-        if any(p.startswith(".") for p in rel.parts):
-            continue
         if len(rel.parts) == 1 and path.name in SIDE_FILES:
             continue
         kind = _kind_of(path, folder)
@@ -239,19 +261,14 @@ def _discover(folder: Path, out: _Collector) -> list[tuple[Path, str]]:
     return found
 
 
-def _size(n: int) -> str:
-    if n >= 2**20:
-        return f"{n / 2**20:.1f} MB"
-    return f"{n / 2**10:.1f} KB" if n >= 2**10 else f"{n} bytes"
-
-
-def _read(path: Path, kind: str, out: _Collector) -> _Source | None:
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        out.add(UNREADABLE, path, f"file is {_size(size)}, over the {_size(MAX_FILE_BYTES)} limit "
-                                  "for one register file: split it (e.g. activities/ folder of files)")
+def _read(path: Path, kind: str, out: _Collector, folder: Path | None = None) -> _Source | None:
+    """The parsed text of one register file of ``folder`` (default: the file's own folder), or None
+    after reporting why it cannot be read (:func:`audit_lib.io.files.read_file` decides)."""
+    try:
+        raw = read_file(path, path.parent if folder is None else folder, MAX_FILE_BYTES)
+    except FileRefused as refused:
+        out.add(UNREADABLE, path, refused.message)
         return None
-    raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -297,7 +314,10 @@ def _records(src: _Source, out: _Collector) -> list[tuple[int, dict]] | None:
 
 def _record_id(index: int, item: dict) -> str:
     rid = item.get("id")
-    return str(rid) if rid is not None else f"#{index + 1}"
+    if rid is None:
+        return f"#{index + 1}"
+    rid = str(rid)
+    return rid if _PLAIN_NAME.fullmatch(rid) else shown(rid, 40)
 
 
 def _validate(model: type[BaseModel], data: Any, src: _Source, path: tuple, record: str,
@@ -434,7 +454,7 @@ def _load_register(folder: Path) -> Register:
     if not files and not out.issues:
         raise _folder_error(folder, "empty folder: no register files "
                                     "(organisation.yaml, activities.yaml, ...)")
-    sources = [s for s in (_read(p, kind, out) for p, kind in files) if s is not None]
+    sources = [s for s in (_read(p, kind, out, folder) for p, kind in files) if s is not None]
     # A reference to a record that is there but invalid, or to any record of a kind whose
     # file could not be read, is not reported again as "unknown id": the cause already is.
     read = {s.path for s in sources}
