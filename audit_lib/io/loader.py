@@ -109,6 +109,8 @@ def _friendly(err: dict[str, Any]) -> tuple[str, str]:
         message = control_character_message(err["input"])
         if message is not None:
             return INVALID, message
+    if kind == "finite_number":
+        return INVALID, f"must be a finite number{got}"
     if kind == "int_parsing_size":
         return INVALID, f"must be a whole number of a sensible size{got}"
     if kind in {"int_type", "int_parsing", "int_from_float"}:

@@ -487,8 +487,8 @@ class Organisation(Sourced):
     )
     employees: int | None = Field(
         default=None, ge=0, le=10_000_000,
-        description="Number of employees (the Art 30(5) exemption for fewer than 250 rarely applies); at most "
-                    "10 million (no employer has more; a spreadsheet cell holds it exactly).",
+        description="Number of employees (the Art 30(5) exemption for fewer than 250 rarely applies); "
+                    "at most 10 million (no employer has more; a spreadsheet cell holds it exactly).",
     )
     dpo: Contact | None = Field(
         default=None, description="The data protection officer, if designated (Art 30(1)(a), Art 37-39)."
