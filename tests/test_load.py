@@ -688,3 +688,107 @@ def test_a_tag_is_refused_and_a_repeated_key_beside_it_is_still_found(register_c
     edit(folder, "systems.yaml", "!!int 12", "12")
     issue = only_issue(folder)
     assert issue.code == "ROPA-V014" and issue.line == line + 1 and issue.field == "name"
+
+
+# -- the cache of loaded registers ------------------------------------------------------------------
+
+
+@pytest.fixture
+def cached(monkeypatch, tmp_path):
+    """The cache turned on in a private folder; returns a counter of full (uncached) loads."""
+    from audit_lib.io import cache
+
+    monkeypatch.delenv("ROPA_NO_CACHE")
+    monkeypatch.setenv("ROPA_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "_fingerprint", None)
+    calls = []
+    real = load_module._load_register
+
+    def counting(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(load_module, "_load_register", counting)
+    return calls
+
+
+def test_an_unchanged_register_is_answered_from_the_cache_with_the_same_register(register_copy, cached,
+                                                                                   tmp_path):
+    folder = register_copy()
+    first = load_register(folder)
+    again = load_register(folder)
+    assert len(cached) == 1
+    assert again == first and again.model_dump() == first.model_dump()
+    assert again.activity("orders").name == first.activity("orders").name
+    assert (tmp_path / "cache").stat().st_mode & 0o777 == 0o700
+    assert not any(p.is_relative_to(folder) for p in (tmp_path / "cache").rglob("*"))
+
+
+def test_the_cache_gives_the_same_issues_as_a_full_load(register_copy, cached):
+    folder = register_copy()
+    edit(folder, "systems.yaml", "  name: Shop database", "  name: Shop database\n  colour: blue")
+    first = issues_of(folder)
+    again = issues_of(folder)
+    assert len(cached) == 1 and again == first and [str(i) for i in again] == [str(i) for i in first]
+
+
+@pytest.mark.parametrize("change", ["byte", "added", "removed", "package"])
+def test_any_change_to_the_files_or_the_package_is_a_miss(register_copy, cached, monkeypatch, change):
+    from audit_lib.io import cache
+
+    folder = register_copy()
+    load_register(folder)
+    if change == "byte":  # same size, one byte different
+        edit(folder, "systems.yaml", "Shop database", "Shop databasf")
+    elif change == "added":
+        (folder / "activities").mkdir()
+        (folder / "activities" / "more.yaml").write_text("- id: more\n  name: More\n", encoding="utf-8")
+    elif change == "removed":
+        (folder / "security.yaml").unlink()
+    else:
+        monkeypatch.setattr(cache, "_fingerprint", "another version of the package or its reference data")
+    outcome = None
+    try:
+        outcome = load_register(folder)
+    except RegisterError as exc:
+        outcome = exc.issues
+    assert len(cached) == 2
+    monkeypatch.setenv("ROPA_NO_CACHE", "1")
+    try:
+        assert outcome == load_register(folder)
+    except RegisterError as exc:
+        assert outcome == exc.issues
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "other key", "foreign owner"])
+def test_a_damaged_or_foreign_cache_entry_never_changes_the_result(register_copy, cached, monkeypatch,
+                                                                   tmp_path, damage):
+    import os
+    import pickle
+
+    from audit_lib.io import cache
+
+    folder = register_copy()
+    first = load_register(folder)
+    (entry,) = (tmp_path / "cache").glob("*.pickle")
+    data = entry.read_bytes()
+    if damage == "truncated":
+        entry.write_bytes(data[: len(data) // 2])
+    elif damage == "garbage":
+        entry.write_bytes(b"\x80\x05not a pickle at all")
+    elif damage == "other key":  # a valid entry for other files must not be taken
+        key, kind, register = pickle.loads(data)
+        entry.write_bytes(pickle.dumps(("0" * 64, kind, register.model_copy(update={"activities": []}))))
+    else:
+        monkeypatch.setattr(cache.os, "geteuid", lambda: os.getuid() + 1)
+    assert load_register(folder) == first
+    assert len(cached) == 2
+
+
+def test_no_cache_when_turned_off(register_copy, cached, monkeypatch, tmp_path):
+    monkeypatch.setenv("ROPA_NO_CACHE", "1")
+    folder = register_copy()
+    load_register(folder)
+    load_register(folder)
+    assert len(cached) == 2
+    assert not list((tmp_path / "cache").glob("*.pickle"))

@@ -20,6 +20,7 @@ from typing import Any
 import networkx as nx
 from pydantic import BaseModel, ValidationError
 
+from audit_lib.io import cache
 from audit_lib.io.files import FileRefused, read_file, walk
 from audit_lib.io.gcpause import gc_paused
 from audit_lib.io.yaml_reader import (  # noqa: F401  (RegisterYamlLoader: re-exported for readers of the format)
@@ -263,14 +264,17 @@ def _discover(folder: Path, out: _Collector) -> list[tuple[Path, str]]:
     return found
 
 
-def _read(path: Path, kind: str, out: _Collector, folder: Path | None = None) -> _Source | None:
+def _read(path: Path, kind: str, out: _Collector, folder: Path | None = None,
+          raw: bytes | None = None) -> _Source | None:
     """The parsed text of one register file of ``folder`` (default: the file's own folder), or None
-    after reporting why it cannot be read (:func:`audit_lib.io.files.read_file` decides)."""
-    try:
-        raw = read_file(path, path.parent if folder is None else folder, MAX_FILE_BYTES)
-    except FileRefused as refused:
-        out.add(UNREADABLE, path, refused.message)
-        return None
+    after reporting why it cannot be read (:func:`audit_lib.io.files.read_file` decides);
+    ``raw``: its bytes, when already read."""
+    if raw is None:
+        try:
+            raw = read_file(path, path.parent if folder is None else folder, MAX_FILE_BYTES)
+        except FileRefused as refused:
+            out.add(UNREADABLE, path, refused.message)
+            return None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -419,9 +423,45 @@ def _folder_error(folder: Path, message: str) -> RegisterError:
 
 
 def load_register(path: str | Path) -> Register:
-    """Load and validate the register in folder ``path``; raise RegisterError listing every problem."""
+    """Load and validate the register in folder ``path``; raise RegisterError listing every problem.
+
+    An unchanged register is answered from :mod:`audit_lib.io.cache` (the same Register, or
+    the same issues), unless ``ROPA_NO_CACHE=1``.
+    """
+    folder = Path(path)
     with gc_paused():
-        return _load_register(Path(path))
+        if not cache.enabled() or not folder.is_dir():
+            return _load_register(folder)
+        return _load_cached(folder)
+
+
+def _load_cached(folder: Path) -> Register:
+    """:func:`_load_register` through the cache, keyed by the bytes of every file it would read."""
+    out = _Collector()
+    files = _discover(folder, out)
+    raw: dict[Path, bytes] = {}
+    try:
+        for path, _ in files:
+            raw[path] = read_file(path, folder, MAX_FILE_BYTES)
+    except FileRefused:
+        return _load_register(folder)  # refusals are reported by the full load, never cached
+    if out.issues:
+        return _load_register(folder, raw)
+    entry_key = cache.key(folder, [(str(p.relative_to(folder)), raw[p]) for p, _ in files], MAX_FILE_BYTES)
+    stored = cache.get(folder, entry_key)
+    if stored is not None:
+        kind, value = stored
+        if kind == "register" and isinstance(value, Register):
+            return value
+        if kind == "issues" and isinstance(value, list) and all(isinstance(i, Issue) for i in value):
+            raise RegisterError(value)
+    try:
+        register = _load_register(folder, raw)
+    except RegisterError as exc:
+        cache.put(folder, entry_key, "issues", exc.issues)
+        raise
+    cache.put(folder, entry_key, "register", register)
+    return register
 
 
 def _in_file_records(src: _Source, obj: Any) -> list[tuple[Any, tuple, str]]:
@@ -446,7 +486,7 @@ def _record_name(kind: str, obj: Any) -> str:
     return str(getattr(obj, "name", None) or kind) if kind == "organisation" else kind
 
 
-def _load_register(folder: Path) -> Register:
+def _load_register(folder: Path, raw: dict[Path, bytes] | None = None) -> Register:
     out = _Collector()
     if not folder.exists():
         raise _folder_error(folder, "register folder not found")
@@ -456,7 +496,8 @@ def _load_register(folder: Path) -> Register:
     if not files and not out.issues:
         raise _folder_error(folder, "empty folder: no register files "
                                     "(organisation.yaml, activities.yaml, ...)")
-    sources = [s for s in (_read(p, kind, out, folder) for p, kind in files) if s is not None]
+    raw = raw or {}
+    sources = [s for s in (_read(p, kind, out, folder, raw.get(p)) for p, kind in files) if s is not None]
     # A reference to a record that is there but invalid, or to any record of a kind whose
     # file could not be read, is not reported again as "unknown id": the cause already is.
     read = {s.path for s in sources}
