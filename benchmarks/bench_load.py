@@ -1,6 +1,14 @@
 """Time ``load_register`` on a synthetic 10,000-activity register against plain PyYAML.
 
     python benchmarks/bench_load.py [--activities 10000] [--recipients 2000] [--runs 5] [--folder DIR]
+    python benchmarks/bench_load.py --sizes 1000,10000,100000 [--big-mb 60] [--runs 3]
+
+``--sizes``: cold (``ROPA_NO_CACHE=1``) and warm-cache loads at each size, each against the
+baseline of the same files in the same run, the peak RSS of a fresh process doing a cold
+load, and the slope (time per activity from one size to the next: linear when it stays
+flat). ``--big-mb 60``: the same for one activities file of about that many MB (under the
+64 MB limit for one file). A register whose activities exceed the limit is split into an
+``activities/`` folder of files.
 
 Baseline, measured in the same run on the same files: ``yaml.load(text, Loader=yaml.CSafeLoader)``
 of every YAML file (parsing only: no validation, no cross-reference checks, no line numbers).
@@ -12,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -142,6 +152,96 @@ def report(r: dict[str, float], runs: int) -> str:
     ])
 
 
+def _split_activities(folder: Path, limit: int) -> None:
+    """Move activities.yaml into activities/ files under ``limit`` bytes each (split at records)."""
+    path = folder / "activities.yaml"
+    if path.stat().st_size <= limit:
+        return
+    text = path.read_text(encoding="utf-8")
+    starts = [0] + [i + 1 for i in range(len(text) - 1) if text[i] == "\n" and text[i + 1] == "-"]
+    (folder / "activities").mkdir()
+    part, begin = 0, 0
+    for end in [*starts[1:], len(text)]:
+        if end - begin > limit // 2:
+            (folder / "activities" / f"part-{part:03d}.yaml").write_text(text[begin:end], encoding="utf-8")
+            part, begin = part + 1, end
+    if begin < len(text):
+        (folder / "activities" / f"part-{part:03d}.yaml").write_text(text[begin:], encoding="utf-8")
+    path.unlink()
+
+
+def _register(base: Path, activities: int, recipients: int, seed: int) -> Path:
+    from audit_lib.io.loader import MAX_FILE_BYTES
+
+    folder = write_synthetic_register(base / f"synthetic-{activities}", activities, recipients, seed)
+    _split_activities(folder, MAX_FILE_BYTES)
+    return folder
+
+
+def _activities_for_mb(megabytes: float, recipients: int, seed: int, base: Path) -> int:
+    """Activities that make an activities.yaml of about ``megabytes`` (measured on a small sample)."""
+    probe = write_synthetic_register(base / "probe", 2000, recipients, seed)
+    per_activity = (probe / "activities.yaml").stat().st_size / 2000
+    return int(megabytes * 1e6 / per_activity)
+
+
+def cold_and_warm(folder: Path, runs: int, cache_dir: Path) -> dict[str, float]:
+    """Medians of baseline, cold load (no cache) and warm load (cache filled), and a fresh process's RSS."""
+    os.environ["ROPA_CACHE_DIR"] = str(cache_dir)
+    os.environ["ROPA_NO_CACHE"] = "1"
+    base, cold, warm = [], [], []
+    for _ in range(runs):
+        base.append(timed(baseline, folder)[0])
+        cold.append(timed(load_register, folder)[0])
+    os.environ["ROPA_NO_CACHE"] = "0"
+    load_register(folder)  # fills the cache
+    for _ in range(runs):
+        warm.append(timed(load_register, folder)[0])
+    os.environ["ROPA_NO_CACHE"] = "1"
+    before, after = load_rss_mb(folder)
+    r = {"base": statistics.median(base), "cold": statistics.median(cold), "warm": statistics.median(warm),
+         "rss_mb": after, "rss_imports_mb": before,
+         "megabytes": sum(p.stat().st_size for p in folder.rglob("*.y*ml")) / 1e6}
+    r["cold_ratio"], r["warm_ratio"] = r["cold"] / r["base"], r["warm"] / r["base"]
+    return r
+
+
+def sized_report(rows: list[tuple[str, int, dict[str, float]]], runs: int) -> str:
+    lines = [f"median of {runs} runs; baseline = yaml.load(CSafeLoader) of the same files in the same run",
+             f"{'register':>22} {'MB':>6} {'baseline':>9} {'cold':>8} {'ratio':>6} {'warm':>8} {'ratio':>6} "
+             f"{'RSS cold':>9} {'us/act cold':>11} {'slope':>6}"]
+    previous = None
+    for name, n, r in rows:
+        per = r["cold"] / n * 1e6
+        slope = f"{per / previous:6.2f}" if previous else "     -"
+        previous = per
+        lines.append(f"{name:>22} {r['megabytes']:6.1f} {r['base']:8.3f}s {r['cold']:7.3f}s "
+                     f"{r['cold_ratio']:6.2f} {r['warm']:7.3f}s {r['warm_ratio']:6.2f} {r['rss_mb']:7.0f}MB "
+                     f"{per:11.0f} {slope}")
+    lines.append("slope: cold time per activity relative to the row above (1.00 = linear). "
+                 f"aim at 10,000: cold or warm < {AIM_SECONDS:.0f} s, RSS < {AIM_MB:.0f} MB; "
+                 "60 MB: well under 1 GB")
+    return "\n".join(lines)
+
+
+def main_sized(args: argparse.Namespace) -> int:
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="ropa-bench-") as tmp:
+        base = Path(tmp)
+        load_register(_register(base, 50, 10, args.seed))  # warm-up: imports, taxonomy and country caches
+        cases = [(f"{n:,} activities", n) for n in args.sizes]
+        if args.big_mb:
+            n = _activities_for_mb(args.big_mb, args.recipients, args.seed, base)
+            cases.append((f"{args.big_mb:g} MB, one file", n))
+        for name, n in cases:
+            folder = _register(base, n, args.recipients, args.seed)
+            rows.append((name, n, cold_and_warm(folder, args.runs, base / f"cache-{n}")))
+            print(f"measured {name}", flush=True)
+            shutil.rmtree(folder)
+    print(sized_report(rows, args.runs))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--activities", type=int, default=10_000)
@@ -149,7 +249,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--folder", type=Path, help="an existing register to time instead of a synthetic one")
+    parser.add_argument("--sizes", type=lambda v: [int(x) for x in v.split(",")],
+                        help="cold/warm/memory at these numbers of activities, e.g. 1000,10000,100000")
+    parser.add_argument("--big-mb", type=float, default=0,
+                        help="with --sizes: also one activities file of this size")
     args = parser.parse_args(argv)
+    if args.sizes or args.big_mb:
+        args.sizes = args.sizes or []
+        return main_sized(args)
     with tempfile.TemporaryDirectory(prefix="ropa-bench-") as tmp:
         folder = args.folder
         if folder is None:

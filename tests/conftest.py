@@ -61,3 +61,10 @@ def register_copy(tmp_path: Path):
 def sample_path(request) -> Path:
     """Each sample register folder in turn (ropa/mobikin, ropa/dearmob)."""
     return SAMPLES[request.param]
+
+
+@pytest.fixture(autouse=True)
+def _no_register_cache(monkeypatch, tmp_path_factory):
+    """Tests load afresh: a cached outcome would hide a monkeypatched rule (tests of the cache enable it)."""
+    monkeypatch.setenv("ROPA_NO_CACHE", "1")
+    monkeypatch.setenv("ROPA_CACHE_DIR", str(tmp_path_factory.mktemp("ropa-cache")))

@@ -198,7 +198,8 @@ def test_python_tags_are_refused_not_executed(register_copy, tmp_path):
     edit(folder, "systems.yaml", "name: Shop database",
          f"name: !!python/object/apply:os.system ['touch {marker}']")
     issue = only_issue(folder)
-    assert issue.message.startswith("YAML syntax error")
+    assert issue.code == "ROPA-V018"
+    assert "'!!python/object/apply:os.system' is not allowed" in issue.message
     assert not marker.exists()
 
 
@@ -239,19 +240,24 @@ empty:
 """
 
 
-def test_fast_reader_builds_exactly_what_pyyaml_builds():
-    fast, duplicates = yaml_reader._fast_load(SCALARS)
-    slow = yaml.load(SCALARS, Loader=RegisterYamlLoader)
-    assert repr(fast) == repr(slow)  # repr: 1 == True == 1.0 would hide a type change
+def test_reader_uses_the_yaml_1_2_core_schema_and_keeps_the_text_of_numbers():
+    data, duplicates = yaml_reader.read_yaml(SCALARS)
     assert duplicates == []
-    assert fast["a"] == "NO" and fast["c"] == "yes" and fast["e"] is True
-
-
-def test_fast_reader_matches_pyyaml_on_the_test_and_sample_registers():
-    paths = [*MINIMAL.glob("*.yaml"), *(ROOT / "ropa").rglob("*.yaml")]
-    for path in paths:
-        text = path.read_text(encoding="utf-8")
-        assert repr(yaml_reader._fast_load(text)[0]) == repr(yaml.load(text, Loader=RegisterYamlLoader))
+    assert (data["a"], data["b"], data["c"], data["d"]) == ("NO", "no", "yes", "On")
+    assert data["e"] is True and data["f"] is False
+    assert data["g"] is None and data["h"] is None and data["x"] is None and data["i"] == ""
+    # YAML 1.1 timestamps, sexagesimal numbers and underscores are text in YAML 1.2
+    assert (data["j"], data["k"]) == ("2026-06-01", "2026-06-01 10:30:00")
+    assert (data["o"], data["s"]) == ("1_000", "1:30")
+    assert (data["l"], data["m"], data["n"], data["p"], data["r"]) == (12, 31, 17, 1.5, 1000.0)
+    assert data["q"] == float("inf")
+    # numbers keep the text they were written as
+    assert [str(data[k]) for k in "lmnpr"] == ["12", "0x1f", "017", "1.5", "1e3"]
+    assert data["v"] == [1, "two", 3.0, None, "NO", "2026-01-01"]
+    assert data["w"] == {"x": 1, "y": ["a", {"z": False}]}
+    assert data[12] == "int key" and data["quoted key"] == 1
+    # the PyYAML loader the module exports for other tools reads the same
+    assert repr(yaml.load(SCALARS, Loader=RegisterYamlLoader)) == repr(data)
 
 
 BILLION_LAUGHS = """\
@@ -603,3 +609,186 @@ def test_nesting_a_register_needs_is_accepted(register_copy):
     folder = register_copy()
     edit(folder, "systems.yaml", "countries: [DE]", "countries: [DE]\n  notes: " + "[" * 40 + "]" * 40)
     assert "must be text" in only_issue(folder).message  # read fine; then the type is wrong
+
+
+# -- honest values: YAML 1.2 scalars, dates, numbers, control characters -------------------------
+
+
+@pytest.mark.parametrize("written", ["0301234567", "1.10", "1:20", "1_000", "017", "0x1F"])
+def test_text_field_gets_the_text_as_written_never_a_re_rendered_number(register_copy, written):
+    folder = register_copy()
+    edit(folder, "organisation.yaml", "contact: {email: privacy@example.test}",
+         f"contact: {{email: privacy@example.test, phone: {written}}}")
+    edit(folder, "organisation.yaml", 'register_version: "1.0"', f"register_version: {written}")
+    org = load_register(folder).organisation
+    assert (org.contact.phone, org.register_version) == (written, written)
+
+
+@pytest.mark.parametrize("old, new, field, words", [
+    ("last_reviewed: 2026-06-01", "last_reviewed: 2026-02-30", "last_reviewed", "must be a date"),
+    ('register_version: "1.0"', "employees: " + "9" * 401, "employees", "less than or equal to 10000000"),
+    ('register_version: "1.0"', "employees: " + "9" * 5000, "employees", "whole number"),
+    ('register_version: "1.0"', "employees: 1e400", "employees", "must be a finite number"),
+])
+def test_impossible_dates_and_huge_numbers_are_located_messages(register_copy, capsys, old, new, field,
+                                                                  words):
+    folder = register_copy()
+    line = edit(folder, "organisation.yaml", old, new)
+    issue = only_issue(folder)
+    assert (Path(issue.file).name, issue.line, issue.record, issue.field) == \
+        ("organisation.yaml", line, "Example Shop", field)
+    assert words in issue.message
+    assert len(str(issue)) < 400  # a 5,000-digit value is cut, not echoed
+    from audit_lib.cli import main
+
+    assert main(["validate", str(folder)]) == 1
+    assert "internal error" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("char, escaped", [("\\e[2J", "\\x1b"), ("\\x07", "\\x07"), ("\\x7f", "\\x7f"),
+                                           ("\\x85", "\\x85"), ("\\x9b", "\\x9b"), ("\\b", "\\x08")])
+def test_control_characters_are_refused_in_text_fields_and_shown_escaped(register_copy, char, escaped):
+    folder = register_copy()
+    line = edit(folder, "systems.yaml", "  name: Shop database", f'  name: "Shop{char} database"')
+    issue = only_issue(folder)
+    assert (issue.line, issue.record, issue.field) == (line, "shop_db", "name")
+    assert f"control character {escaped}" in issue.message
+    assert not any(ord(c) < 32 or 127 <= ord(c) < 160 for c in str(issue))
+    # the near miss: tab, newline and any other character stay allowed
+    edit(folder, "systems.yaml", f'"Shop{char} database"', '"Shop\\tdatabase\\nfür Bestellungen \\u00a0€"')
+    assert load_register(folder).systems[0].name == "Shop\tdatabase\nfür Bestellungen \u00a0€"
+
+
+def test_control_character_in_an_unknown_key_is_not_echoed(register_copy):
+    folder = register_copy()
+    edit(folder, "systems.yaml", "  name: Shop database",
+         '  name: Shop database\n  "na\\e]0;pwned\\x07me": x')
+    issue = only_issue(folder)
+    assert issue.code == "ROPA-V002"
+    assert "\x1b" not in str(issue) and "\\x1b" in issue.field
+
+
+def test_merge_keys_are_refused_so_no_key_is_silently_overwritten(register_copy):
+    folder = register_copy()
+    line = edit(folder, "systems.yaml", "  name: Shop database",
+                "  name: Shop database\n  <<: {name: Other}")
+    issue = only_issue(folder)
+    assert issue.code == "ROPA-V018" and issue.line == line + 1
+    assert "merge key '<<' is not allowed" in issue.message
+
+
+def test_a_tag_is_refused_and_a_repeated_key_beside_it_is_still_found(register_copy):
+    # a tag used to send the file to PyYAML's loader, where a repeated key silently kept the last value
+    folder = register_copy()
+    line = edit(folder, "systems.yaml", "  name: Shop database",
+                "  name: Shop database\n  name: Other\n  description: !!int 12")
+    issue = only_issue(folder)
+    assert issue.code == "ROPA-V018" and issue.line == line + 2
+    assert "'!!int' is not allowed" in issue.message
+    edit(folder, "systems.yaml", "!!int 12", "12")
+    issue = only_issue(folder)
+    assert issue.code == "ROPA-V014" and issue.line == line + 1 and issue.field == "name"
+
+
+# -- the cache of loaded registers ------------------------------------------------------------------
+
+
+@pytest.fixture
+def cached(monkeypatch, tmp_path):
+    """The cache turned on in a private folder; returns a counter of full (uncached) loads."""
+    from audit_lib.io import cache
+
+    monkeypatch.delenv("ROPA_NO_CACHE")
+    monkeypatch.setenv("ROPA_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "_fingerprint", None)
+    calls = []
+    real = load_module._load_register
+
+    def counting(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(load_module, "_load_register", counting)
+    return calls
+
+
+def test_an_unchanged_register_is_answered_from_the_cache_with_the_same_register(register_copy, cached,
+                                                                                   tmp_path):
+    folder = register_copy()
+    first = load_register(folder)
+    again = load_register(folder)
+    assert len(cached) == 1
+    assert again == first and again.model_dump() == first.model_dump()
+    assert again.activity("orders").name == first.activity("orders").name
+    assert (tmp_path / "cache").stat().st_mode & 0o777 == 0o700
+    assert not any(p.is_relative_to(folder) for p in (tmp_path / "cache").rglob("*"))
+
+
+def test_the_cache_gives_the_same_issues_as_a_full_load(register_copy, cached):
+    folder = register_copy()
+    edit(folder, "systems.yaml", "  name: Shop database", "  name: Shop database\n  colour: blue")
+    first = issues_of(folder)
+    again = issues_of(folder)
+    assert len(cached) == 1 and again == first and [str(i) for i in again] == [str(i) for i in first]
+
+
+@pytest.mark.parametrize("change", ["byte", "added", "removed", "package"])
+def test_any_change_to_the_files_or_the_package_is_a_miss(register_copy, cached, monkeypatch, change):
+    from audit_lib.io import cache
+
+    folder = register_copy()
+    load_register(folder)
+    if change == "byte":  # same size, one byte different
+        edit(folder, "systems.yaml", "Shop database", "Shop databasf")
+    elif change == "added":
+        (folder / "activities").mkdir()
+        (folder / "activities" / "more.yaml").write_text("- id: more\n  name: More\n", encoding="utf-8")
+    elif change == "removed":
+        (folder / "security.yaml").unlink()
+    else:
+        monkeypatch.setattr(cache, "_fingerprint", "another version of the package or its reference data")
+    outcome = None
+    try:
+        outcome = load_register(folder)
+    except RegisterError as exc:
+        outcome = exc.issues
+    assert len(cached) == 2
+    monkeypatch.setenv("ROPA_NO_CACHE", "1")
+    try:
+        assert outcome == load_register(folder)
+    except RegisterError as exc:
+        assert outcome == exc.issues
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "other key", "foreign owner"])
+def test_a_damaged_or_foreign_cache_entry_never_changes_the_result(register_copy, cached, monkeypatch,
+                                                                   tmp_path, damage):
+    import os
+    import pickle
+
+    from audit_lib.io import cache
+
+    folder = register_copy()
+    first = load_register(folder)
+    (entry,) = (tmp_path / "cache").glob("*.pickle")
+    data = entry.read_bytes()
+    if damage == "truncated":
+        entry.write_bytes(data[: len(data) // 2])
+    elif damage == "garbage":
+        entry.write_bytes(b"\x80\x05not a pickle at all")
+    elif damage == "other key":  # a valid entry for other files must not be taken
+        key, kind, register = pickle.loads(data)
+        entry.write_bytes(pickle.dumps(("0" * 64, kind, register.model_copy(update={"activities": []}))))
+    else:
+        monkeypatch.setattr(cache.os, "geteuid", lambda: os.getuid() + 1)
+    assert load_register(folder) == first
+    assert len(cached) == 2
+
+
+def test_no_cache_when_turned_off(register_copy, cached, monkeypatch, tmp_path):
+    monkeypatch.setenv("ROPA_NO_CACHE", "1")
+    folder = register_copy()
+    load_register(folder)
+    load_register(folder)
+    assert len(cached) == 2
+    assert not list((tmp_path / "cache").glob("*.pickle"))

@@ -11,6 +11,7 @@ against the model and checks the references between records.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +19,13 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from audit_lib.io import cache
+from audit_lib.io.files import FileRefused, read_file, walk
 from audit_lib.io.gcpause import gc_paused
 from audit_lib.io.yaml_reader import (  # noqa: F401  (RegisterYamlLoader: re-exported for readers of the format)
     DUPLICATE_KEY,
     RegisterYamlLoader,
+    SourceInt,
     YamlProblem,
     duplicate_key_message,
     line_map,
@@ -31,6 +35,7 @@ from audit_lib.io.yaml_reader import (  # noqa: F401  (RegisterYamlLoader: re-ex
 from audit_lib.issues import Issue, Severity, Stage, declare
 from audit_lib.model import TAXONOMY_WORDS, ProcessingActivity, RecipientRole, Register, Taxonomy
 from audit_lib.model.catalogue import BY_KIND, FILES, kinds_in, references
+from audit_lib.model.records import control_character_message
 from audit_lib.reference.taxonomy import default_keys
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -100,6 +105,14 @@ def _friendly(err: dict[str, Any]) -> tuple[str, str]:
         return INVALID, f"must be one of: {ctx.get('expected', '')}{got}"
     if kind in {"string_type"}:
         return INVALID, f"must be text{got}"
+    if kind == "string_pattern_mismatch" and isinstance(err.get("input"), str):
+        message = control_character_message(err["input"])
+        if message is not None:
+            return INVALID, message
+    if kind == "finite_number":
+        return INVALID, f"must be a finite number{got}"
+    if kind == "int_parsing_size":
+        return INVALID, f"must be a whole number of a sensible size{got}"
     if kind in {"int_type", "int_parsing", "int_from_float"}:
         return INVALID, f"must be a whole number{got}"
     if kind in {"bool_type", "bool_parsing"}:
@@ -122,10 +135,21 @@ def _friendly(err: dict[str, Any]) -> tuple[str, str]:
 
 
 def _field_name(loc: Iterable[Any]) -> str:
+    """``recipients[0].data_categories[1]``; a key the user wrote is shown escaped and cut (it may be
+    anything: control characters, a whole file's text)."""
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        if isinstance(part, int) and not isinstance(part, (SourceInt, bool)):
+            out += f"[{part}]"
+            continue
+        name = str(part)
+        if not _PLAIN_NAME.fullmatch(name):
+            name = shown(name, 40)
+        out += f".{name}" if out else name
     return out
+
+
+_PLAIN_NAME = re.compile(r"[\w.\[\] -]{1,60}")
 
 
 def _what(kind: str) -> str:
@@ -220,12 +244,13 @@ SIDE_FILES = ("accepted.yaml", "accepted.yml")
 
 def _discover(folder: Path, out: _Collector) -> list[tuple[Path, str]]:
     found: list[tuple[Path, str]] = []
-    for path in sorted(folder.rglob("*")):
-        if path.is_dir() or path.suffix.lower() not in SUFFIXES:
+    paths, refused = walk(folder)
+    for problem in refused:
+        out.add(UNREADABLE, problem.path, problem.message)
+    for path in sorted(paths):
+        if path.suffix.lower() not in SUFFIXES:
             continue
         rel = path.relative_to(folder)
-        if any(p.startswith(".") for p in rel.parts):
-            continue
         if len(rel.parts) == 1 and path.name in SIDE_FILES:
             continue
         kind = _kind_of(path, folder)
@@ -238,19 +263,17 @@ def _discover(folder: Path, out: _Collector) -> list[tuple[Path, str]]:
     return found
 
 
-def _size(n: int) -> str:
-    if n >= 2**20:
-        return f"{n / 2**20:.1f} MB"
-    return f"{n / 2**10:.1f} KB" if n >= 2**10 else f"{n} bytes"
-
-
-def _read(path: Path, kind: str, out: _Collector) -> _Source | None:
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        out.add(UNREADABLE, path, f"file is {_size(size)}, over the {_size(MAX_FILE_BYTES)} limit "
-                                  "for one register file: split it (e.g. activities/ folder of files)")
-        return None
-    raw = path.read_bytes()
+def _read(path: Path, kind: str, out: _Collector, folder: Path | None = None,
+          raw: bytes | None = None) -> _Source | None:
+    """The parsed text of one register file of ``folder`` (default: the file's own folder), or None
+    after reporting why it cannot be read (:func:`audit_lib.io.files.read_file` decides);
+    ``raw``: its bytes, when already read."""
+    if raw is None:
+        try:
+            raw = read_file(path, path.parent if folder is None else folder, MAX_FILE_BYTES)
+        except FileRefused as refused:
+            out.add(UNREADABLE, path, refused.message)
+            return None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -296,7 +319,10 @@ def _records(src: _Source, out: _Collector) -> list[tuple[int, dict]] | None:
 
 def _record_id(index: int, item: dict) -> str:
     rid = item.get("id")
-    return str(rid) if rid is not None else f"#{index + 1}"
+    if rid is None:
+        return f"#{index + 1}"
+    rid = str(rid)
+    return rid if _PLAIN_NAME.fullmatch(rid) else shown(rid, 40)
 
 
 def _validate(model: type[BaseModel], data: Any, src: _Source, path: tuple, record: str,
@@ -412,9 +438,45 @@ def _folder_error(folder: Path, message: str) -> RegisterError:
 
 
 def load_register(path: str | Path) -> Register:
-    """Load and validate the register in folder ``path``; raise RegisterError listing every problem."""
+    """Load and validate the register in folder ``path``; raise RegisterError listing every problem.
+
+    An unchanged register is answered from :mod:`audit_lib.io.cache` (the same Register, or
+    the same issues), unless ``ROPA_NO_CACHE=1``.
+    """
+    folder = Path(path)
     with gc_paused():
-        return _load_register(Path(path))
+        if not cache.enabled() or not folder.is_dir():
+            return _load_register(folder)
+        return _load_cached(folder)
+
+
+def _load_cached(folder: Path) -> Register:
+    """:func:`_load_register` through the cache, keyed by the bytes of every file it would read."""
+    out = _Collector()
+    files = _discover(folder, out)
+    raw: dict[Path, bytes] = {}
+    try:
+        for path, _ in files:
+            raw[path] = read_file(path, folder, MAX_FILE_BYTES)
+    except FileRefused:
+        return _load_register(folder)  # refusals are reported by the full load, never cached
+    if out.issues:
+        return _load_register(folder, raw)
+    entry_key = cache.key(folder, [(str(p.relative_to(folder)), raw[p]) for p, _ in files], MAX_FILE_BYTES)
+    stored = cache.get(folder, entry_key)
+    if stored is not None:
+        kind, value = stored
+        if kind == "register" and isinstance(value, Register):
+            return value
+        if kind == "issues" and isinstance(value, list) and all(isinstance(i, Issue) for i in value):
+            raise RegisterError(value)
+    try:
+        register = _load_register(folder, raw)
+    except RegisterError as exc:
+        cache.put(folder, entry_key, "issues", exc.issues)
+        raise
+    cache.put(folder, entry_key, "register", register)
+    return register
 
 
 def _in_file_records(src: _Source, obj: Any) -> list[tuple[Any, tuple, str]]:
@@ -439,7 +501,7 @@ def _record_name(kind: str, obj: Any) -> str:
     return str(getattr(obj, "name", None) or kind) if kind == "organisation" else kind
 
 
-def _load_register(folder: Path) -> Register:
+def _load_register(folder: Path, raw: dict[Path, bytes] | None = None) -> Register:
     out = _Collector()
     if not folder.exists():
         raise _folder_error(folder, "register folder not found")
@@ -449,7 +511,8 @@ def _load_register(folder: Path) -> Register:
     if not files and not out.issues:
         raise _folder_error(folder, "empty folder: no register files "
                                     "(organisation.yaml, activities.yaml, ...)")
-    sources = [s for s in (_read(p, kind, out) for p, kind in files) if s is not None]
+    raw = raw or {}
+    sources = [s for s in (_read(p, kind, out, folder, raw.get(p)) for p, kind in files) if s is not None]
     # A reference to a record that is there but invalid, or to any record of a kind whose
     # file could not be read, is not reported again as "unknown id": the cause already is.
     read = {s.path for s in sources}

@@ -1,12 +1,17 @@
-"""Read the text of one register file as YAML: fast, strict, and safe against hostile input.
+"""Read the text of one register file as YAML: fast, strict, honest, and safe against hostile input.
 
-* C speed: the document is built straight from libyaml's events (:func:`_fast_load`),
-  falling back to PyYAML's own loader for unusual features (tags, merge keys).
-* YAML 1.2 booleans: only ``true``/``false`` are booleans, so ``NO`` stays Norway.
+* C speed: the document is built straight from libyaml's events (:func:`_fast_load`).
+* YAML 1.2 core schema for plain scalars: only ``true``/``false`` are booleans (``NO`` stays
+  Norway); ints are ``[-+]?[0-9]+``, ``0o..``, ``0x..``; no sexagesimal ``1:20``, no ``1_000``,
+  no 1.1 octal ``017``; dates stay text (the model parses date fields, so ``2026-02-30`` is a
+  validation message, not a crash).
+* Nothing silently changed: a number keeps the text it was written as (:class:`SourceInt`,
+  :class:`SourceFloat`), so a text field given ``0301234567`` or ``1.10`` gets exactly that.
 * Nothing silently dropped: a key repeated in one mapping is reported (PyYAML keeps the last).
 * Refused before anything is built: anchors and aliases (the billion-laughs attack needs
-  them) and nesting deeper than :data:`MAX_DEPTH`, with one "too deep" message whichever
-  layer (ours or libyaml's own limit, PyYAML 6.0.4 and later) refuses first.
+  them), merge keys ``<<``, explicit tags other than ``!!str`` (a register needs none), and
+  nesting deeper than :data:`MAX_DEPTH`, with one "too deep" message whichever layer (ours
+  or libyaml's own limit, PyYAML 6.0.4 and later) refuses first.
 
 :func:`read_yaml` is the entry point; it raises :class:`YamlProblem` (code, message, line).
 Which file and record a problem belongs to is the loader's business.
@@ -14,6 +19,7 @@ Which file and record a problem belongs to is the loader's business.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -28,7 +34,6 @@ from yaml.events import (
     SequenceStartEvent,
     StreamEndEvent,
 )
-from yaml.nodes import ScalarNode
 
 from audit_lib.issues import Severity, Stage, declare
 
@@ -40,6 +45,8 @@ DEEP = declare("ROPA-V013", Stage.load, Severity.error, "YAML nesting too deep t
                remedy="A register nests about 6 levels; check the file is a register file.").code
 DUPLICATE_KEY = declare("ROPA-V014", Stage.load, Severity.error, "key repeated in one mapping",
                         remedy="Keep one of the two values: YAML would silently drop the first.").code
+TAGS = declare("ROPA-V018", Stage.load, Severity.error, "YAML tags and merge keys are not allowed",
+               remedy="Write the value plainly (quote it to make it text) and each mapping out in full.").code
 
 
 class YamlProblem(Exception):
@@ -53,22 +60,109 @@ class YamlProblem(Exception):
         self.line = line
 
 
+class SourceInt(int):
+    """An int read from a plain scalar, keeping the text it was written as (``str()``, ``repr()``).
+
+    A text field given one gets that text back (``0301234567``, not ``301234567``): pydantic
+    coerces numbers to text with ``str()``.
+    """
+
+    source: str
+
+    def __new__(cls, value: int, source: str) -> SourceInt:
+        obj = super().__new__(cls, value)
+        obj.source = source
+        return obj
+
+    def __str__(self) -> str:
+        return self.source
+
+    __repr__ = __str__
+
+    def __reduce__(self) -> tuple:
+        return SourceInt, (int(self), self.source)
+
+
+class SourceFloat(float):
+    """A float read from a plain scalar, keeping the text it was written as (``1.10``, not ``1.1``)."""
+
+    source: str
+
+    def __new__(cls, value: float, source: str) -> SourceFloat:
+        obj = super().__new__(cls, value)
+        obj.source = source
+        return obj
+
+    def __str__(self) -> str:
+        return self.source
+
+    __repr__ = __str__
+
+    def __reduce__(self) -> tuple:
+        return SourceFloat, (float(self), self.source)
+
+
+MAX_INT_DIGITS = 4300
+"""Longest decimal integer read as a number (Python's int/str conversion limit); a longer run of
+digits stays text, so an int field reports it as too big instead of crashing."""
+
+# The YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution), one regex.
+_CORE = re.compile(
+    r"(?P<null>~|null|Null|NULL)"
+    r"|(?P<bool>true|True|TRUE|false|False|FALSE)"
+    r"|(?P<int>[-+]?[0-9]+)"
+    r"|0o(?P<oct>[0-7]+)"
+    r"|0x(?P<hex>[0-9a-fA-F]+)"
+    r"|(?P<float>[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)"
+    r"|(?P<inf>[-+]?\.(?:inf|Inf|INF))"
+    r"|(?P<nan>\.(?:nan|NaN|NAN))"
+)
+_CORE_FIRSTS = frozenset("~nNtTfF-+.0123456789")
+
+
+def resolve_plain(value: str) -> Any:
+    """The value of a plain (unquoted) scalar under the YAML 1.2 core schema; numbers keep their text."""
+    if not value:
+        return None
+    if value[0] not in _CORE_FIRSTS:
+        return value
+    match = _CORE.fullmatch(value)
+    if match is None:
+        return value
+    kind = match.lastgroup
+    if kind == "null":
+        return None
+    if kind == "bool":
+        return value[0] in "tT"
+    if kind == "int":
+        if len(value) - (value[0] in "+-") > MAX_INT_DIGITS:
+            return value
+        return SourceInt(int(value), value)
+    if kind == "oct":
+        return SourceInt(int(match.group("oct"), 8), value)
+    if kind == "hex":
+        return SourceInt(int(match.group("hex"), 16), value)
+    if kind == "float":
+        return SourceFloat(float(value), value)
+    if kind == "inf":
+        return SourceFloat(-math.inf if value[0] == "-" else math.inf, value)
+    return SourceFloat(math.nan, value)
+
+
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 class RegisterYamlLoader(_Base):  # type: ignore[misc, valid-type]
-    """Safe loader where only true/false are booleans (``NO`` stays Norway)."""
+    """PyYAML loader reading plain scalars as :func:`resolve_plain` does (the YAML 1.2 core schema),
+    for tools that want ``yaml.load``; the loader itself uses :func:`read_yaml`."""
 
 
-RegisterYamlLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+RegisterYamlLoader.yaml_implicit_resolvers = {}
 RegisterYamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
+    "tag:yaml.org,2002:core", re.compile(r"^(?:" + _CORE.pattern + r")?$"), [*sorted(_CORE_FIRSTS), ""])
+RegisterYamlLoader.add_constructor("tag:yaml.org,2002:core",
+                                   lambda loader, node: resolve_plain(loader.construct_scalar(node)))
 
 MAX_DEPTH = 64
 """Deepest nesting of mappings and lists accepted (a register needs about 6; libyaml's
@@ -98,32 +192,15 @@ def _too_deep_line(text: str) -> int | None:
     return None
 
 
-def _check_events(text: str) -> None:
-    """Raise _AliasFound or _TooDeep for the first anchor, alias or over-deep nesting."""
-    depth = 0
-    for event in yaml.parse(text, Loader=RegisterYamlLoader):
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise _AliasFound(event.start_mark.line + 1)
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise _TooDeep(event.start_mark.line + 1)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
+_TOO_DEEP_SCAN = 2 * 2**20
+"""Longest text before a libyaml error that :func:`_too_deep_line` re-reads (pure Python is slow;
+nesting deeper than ours in a longer prefix would have reached our own limit first)."""
 
-
-_STR_TAG = "tag:yaml.org,2002:str"
 _PLAIN_TAGS = {
     MappingStartEvent: (None, "!", "tag:yaml.org,2002:map"),
     SequenceStartEvent: (None, "!", "tag:yaml.org,2002:seq"),
 }
-# First characters a plain scalar must start with to be anything but text (int, date, null...).
-_RESOLVED_FIRSTS = frozenset(k for k, v in RegisterYamlLoader.yaml_implicit_resolvers.items() if k and v)
 _NO_KEY = object()
-
-
-class _Fallback(Exception):
-    """The document uses a YAML feature the fast reader leaves to PyYAML (tags, merge keys...)."""
 
 
 class _Refused(YamlProblem):
@@ -150,20 +227,33 @@ class _TooDeep(_Refused):
     MESSAGE = TOO_DEEP
 
 
+class _TagRefused(_Refused):
+    """An explicit tag other than !!str, or a merge key."""
+
+    code = TAGS
+
+
+def _tag_message(tag: str) -> str:
+    shown_tag = "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
+    return (f"YAML tag {shown(shown_tag)} is not allowed in a register: write the value plainly "
+            "(quote it to make it text)")
+
+
+MERGE_MESSAGE = ("YAML merge key '<<' is not allowed in a register: write the fields of the mapping "
+                 "out in full")
+
+
 def _fast_load(text: str) -> tuple[Any, list[tuple[int, Any]]]:
     """Build the document straight from libyaml's events; return (data, duplicate keys).
 
-    Gives the same values as ``yaml.load(text, Loader=RegisterYamlLoader)`` (the same
-    resolver and constructors, memoised) at about twice the speed. Stops at the first
-    anchor or alias (_AliasFound, before anything is expanded) and at nesting deeper
-    than MAX_DEPTH (_TooDeep); reports every key repeated in one mapping as
-    (line, key), which PyYAML would silently overwrite. Raises _Fallback for anything
-    unusual (explicit tags, merge keys, several documents, collection keys) so the
-    caller can use PyYAML's own loader.
+    Plain scalars are read by :func:`resolve_plain` (YAML 1.2 core schema). Stops at the
+    first anchor or alias (_AliasFound, before anything is expanded), nesting deeper than
+    MAX_DEPTH (_TooDeep), an explicit tag other than ``!!str``, a merge key (_TagRefused),
+    a mapping or list used as a key and a second document (YamlProblem); reports every key
+    repeated in one mapping as (line, key), which PyYAML would silently overwrite.
     """
-    loader = RegisterYamlLoader(text)
+    loader = _Base(text)
     get_event = loader.get_event
-    firsts = _RESOLVED_FIRSTS
     resolved: dict[str, Any] = {}
     stack: list[Any] = []
     keys: list[Any] = []
@@ -179,17 +269,20 @@ def _fast_load(text: str) -> tuple[Any, list[tuple[int, Any]]]:
                     raise _AliasFound(event.start_mark.line + 1)
                 obj = event.value
                 tag = event.tag
-                if tag is None or tag == "!":
-                    if event.implicit[0] and (not obj or obj[0] in firsts):
-                        obj = _resolve_plain(loader, obj, resolved)
-                elif tag != _STR_TAG:
-                    raise _Fallback
+                if tag is None:
+                    if event.implicit[0]:
+                        try:
+                            obj = resolved[obj]
+                        except KeyError:
+                            obj = resolved[obj] = resolve_plain(obj)
+                elif tag != _STR_TAG and tag != "!":
+                    raise _TagRefused(event.start_mark.line + 1, _tag_message(tag))
                 container = False
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 if event.anchor is not None:
                     raise _AliasFound(event.start_mark.line + 1)
                 if event.tag not in _PLAIN_TAGS[cls]:
-                    raise _Fallback
+                    raise _TagRefused(event.start_mark.line + 1, _tag_message(event.tag))
                 if len(stack) >= MAX_DEPTH:
                     raise _TooDeep(event.start_mark.line + 1)
                 obj = {} if cls is MappingStartEvent else []
@@ -203,7 +296,8 @@ def _fast_load(text: str) -> tuple[Any, list[tuple[int, Any]]]:
             elif cls is DocumentStartEvent:
                 documents += 1
                 if documents > 1:
-                    raise _Fallback  # PyYAML says "expected a single document" with its line
+                    raise YamlProblem("YAML syntax error: expected a single document in the stream, but "
+                                      "found another document", event.start_mark.line + 1)
                 continue
             elif cls is StreamEndEvent:
                 break
@@ -215,7 +309,10 @@ def _fast_load(text: str) -> tuple[Any, list[tuple[int, Any]]]:
                 stack[-1].append(obj)
             elif keys[-1] is _NO_KEY:
                 if container:
-                    raise _Fallback  # a mapping or list as a key: PyYAML reports it
+                    raise YamlProblem("YAML syntax error: a mapping or list cannot be a key: write the "
+                                      "key as text", event.start_mark.line + 1)
+                if obj == "<<" and event.implicit[0] and event.tag is None:
+                    raise _TagRefused(event.start_mark.line + 1, MERGE_MESSAGE)
                 if obj in stack[-1]:
                     duplicates.append((event.start_mark.line + 1, obj))
                 keys[-1] = obj
@@ -229,23 +326,6 @@ def _fast_load(text: str) -> tuple[Any, list[tuple[int, Any]]]:
     finally:
         loader.dispose()
     return root, duplicates
-
-
-def _resolve_plain(loader: Any, value: str, memo: dict[str, Any]) -> Any:
-    """The Python value of a plain scalar, exactly as RegisterYamlLoader would build it."""
-    try:
-        return memo[value]
-    except KeyError:
-        pass
-    tag = loader.resolve(ScalarNode, value, (True, False))
-    obj = value
-    if tag != _STR_TAG:
-        constructor = loader.yaml_constructors.get(tag)
-        if constructor is None or tag.endswith((":merge", ":value")):
-            raise _Fallback
-        obj = constructor(loader, ScalarNode(tag, value))
-    memo[value] = obj
-    return obj
 
 
 def line_map(text: str) -> dict[tuple, int]:
@@ -274,19 +354,14 @@ def line_map(text: str) -> dict[tuple, int]:
 def read_yaml(text: str) -> tuple[Any, list[tuple[int, Any]]]:
     """The document in ``text`` and its repeated keys as (line, key); raise :class:`YamlProblem`.
 
-    The fast reader first; PyYAML's loader (after an event scan for aliases and depth)
-    for what the fast reader leaves to it. A refusal by libyaml's own nesting limit
-    gives the same "too deep" problem as ours.
+    A refusal by libyaml's own nesting limit gives the same "too deep" problem as ours.
     """
     try:
-        try:
-            return _fast_load(text)
-        except _Fallback:
-            _check_events(text)
-            return yaml.load(text, Loader=RegisterYamlLoader), []
+        return _fast_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        deep = _too_deep_line(text[: mark.index + 1] if mark else text)
+        prefix = text[: mark.index + 1] if mark else text
+        deep = _too_deep_line(prefix) if len(prefix) <= _TOO_DEEP_SCAN else None
         if deep is not None:
             raise _TooDeep(deep) from None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]

@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    StringConstraints,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -229,6 +230,24 @@ class BreachException(str, Enum):
 
 CountryCode = Annotated[str, BeforeValidator(normalise_country)]
 
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""A control character (C0 but tab, newline and CR; DEL; C1, which holds terminal escapes):
+refused in every text field, as it breaks XML exports and can rewrite a terminal."""
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+"""The pattern every text field matches (checked in pydantic's core: no Python call per string)."""
+Text = Annotated[str, StringConstraints(pattern=NO_CONTROL_CHARACTERS)]
+"""Text of the register: any characters but :data:`CONTROL_CHARACTER`."""
+
+
+def control_character_message(value: str) -> str | None:
+    """Why ``value`` is refused as text: its first control character, escaped (``\\x1b``), and where."""
+    found = CONTROL_CHARACTER.search(value)
+    if found is None:
+        return None
+    return (f"contains the control character {ascii(found.group())[1:-1]} at character {found.start() + 1}: "
+            "remove it (control characters break exports and can rewrite a terminal)")
+
+
 
 class Ref:
     """Marks a field as the id of another record (``Annotated[str, Ref("recipients")]``).
@@ -249,11 +268,11 @@ class Ref:
         return f"Ref({self.kind!r})"
 
 
-RecipientId = Annotated[str, Ref("recipients")]
+RecipientId = Annotated[Text, Ref("recipients")]
 """The id of a recipient (``recipients.yaml``)."""
-SecurityMeasureId = Annotated[str, Ref("security")]
+SecurityMeasureId = Annotated[Text, Ref("security")]
 """The id of a security measure (``security.yaml``)."""
-SystemId = Annotated[str, Ref("systems")]
+SystemId = Annotated[Text, Ref("systems")]
 """The id of a system (``systems.yaml``)."""
 
 _ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$")
@@ -291,8 +310,8 @@ class RopaModel(BaseModel):
 class Assumption(RopaModel):
     """Something the register keeper inferred where the source is silent: to confirm."""
 
-    field: str = Field(description="The field of this record the assumption fills in.")
-    statement: str = Field(description="What was assumed, and why.")
+    field: Text = Field(description="The field of this record the assumption fills in.")
+    statement: Text = Field(description="What was assumed, and why.")
     to_confirm: bool = Field(
         default=True, description="True until the record's owner has confirmed the assumption; the audit "
                                   "lists it (Art 5(2))."
@@ -302,7 +321,7 @@ class Assumption(RopaModel):
 class Sourced(RopaModel):
     """Mixin: the policy sentence(s) a record is based on and any assumptions made."""
 
-    evidence: Annotated[list[str], BeforeValidator(_as_evidence)] = Field(
+    evidence: Annotated[list[Text], BeforeValidator(_as_evidence)] = Field(
         default_factory=list, description="The sentence(s) of the published policy this record is based on, "
                                           "quoted verbatim."
     )
@@ -310,7 +329,7 @@ class Sourced(RopaModel):
         default_factory=list, description="What the register keeper inferred where the source is silent, "
                                           "each to confirm."
     )
-    notes: str | None = Field(
+    notes: Text | None = Field(
         default=None, description="Free-text remarks for the DPO; not part of the Art 30 record."
     )
 
@@ -341,11 +360,11 @@ class TaxonomyRef(RopaModel):
     """
 
     kind: ClassVar[str] = "data_categories"
-    key: str = Field(
+    key: Text = Field(
         description="Fideslang key (e.g. user.contact.email), or one of the register's own taxonomy "
                     "extensions."
     )
-    label: str | None = Field(
+    label: Text | None = Field(
         default=None, description="The organisation's own wording, shown next to the key (e.g. 'billing "
                                   "address')."
     )
@@ -394,7 +413,7 @@ class Purpose(TaxonomyRef):
 
     kind: ClassVar[str] = "data_uses"
 
-    description: str | None = Field(
+    description: Text | None = Field(
         default=None, description="The purpose in the organisation's words, as stated in the record "
                                   "(Art 30(1)(b))."
     )
@@ -409,15 +428,15 @@ class Purpose(TaxonomyRef):
 
 
 class Contact(RopaModel):
-    name: str | None = Field(default=None, description="Name of the person or body (Art 30(1)(a)).")
-    role: str | None = Field(default=None, description="Function or title, e.g. Data Protection Officer.")
-    email: str | None = Field(default=None, description="Email address for contact.")
-    phone: str | None = Field(default=None, description="Telephone number for contact.")
-    address: str | None = Field(default=None, description="Postal address.")
+    name: Text | None = Field(default=None, description="Name of the person or body (Art 30(1)(a)).")
+    role: Text | None = Field(default=None, description="Function or title, e.g. Data Protection Officer.")
+    email: Text | None = Field(default=None, description="Email address for contact.")
+    phone: Text | None = Field(default=None, description="Telephone number for contact.")
+    address: Text | None = Field(default=None, description="Postal address.")
     country: CountryCode | None = Field(
         default=None, description="Country of the address (ISO 3166-1 alpha-2)."
     )
-    url: str | None = Field(default=None, description="Web page or contact form.")
+    url: Text | None = Field(default=None, description="Web page or contact form.")
 
     def __str__(self) -> str:
         parts = [self.name, self.address, self.email, self.phone, self.url]
@@ -427,9 +446,9 @@ class Contact(RopaModel):
 class PolicySource(RopaModel):
     """The published document the register was built from."""
 
-    title: str = Field(description="Title of the published document (e.g. 'Privacy Policy').")
-    url: str | None = Field(default=None, description="Where the document is published.")
-    archived_url: str | None = Field(
+    title: Text = Field(description="Title of the published document (e.g. 'Privacy Policy').")
+    url: Text | None = Field(default=None, description="Where the document is published.")
+    archived_url: Text | None = Field(
         default=None, description="A dated archived copy (e.g. Wayback Machine), so the quotes can be "
                                   "checked later."
     )
@@ -441,8 +460,8 @@ class PolicySource(RopaModel):
 class Organisation(Sourced):
     """The controller (Art 30(1)(a)), its DPO (Art 37) and EU representative (Art 27)."""
 
-    name: str = Field(description="Name of the controller, as it identifies itself (Art 30(1)(a)).")
-    legal_entity: str | None = Field(
+    name: Text = Field(description="Name of the controller, as it identifies itself (Art 30(1)(a)).")
+    legal_entity: Text | None = Field(
         default=None, description="Registered legal name of the controller, when it differs from the "
                                   "trading name."
     )
@@ -450,13 +469,13 @@ class Organisation(Sourced):
         default=None, description="Country of the controller's main establishment (ISO 3166-1 alpha-2; "
                                   "Art 4(16))."
     )
-    address: str | None = Field(
+    address: Text | None = Field(
         default=None, description="Postal address of the controller (Art 30(1)(a) contact details)."
     )
     contact: Contact | None = Field(
         default=None, description="How to contact the controller about data protection (Art 30(1)(a))."
     )
-    website: str | None = Field(default=None, description="The controller's website.")
+    website: Text | None = Field(default=None, description="The controller's website.")
     established_in_eu: bool | None = Field(
         default=None, description="Whether the controller has an establishment in the EU (Art 3(1))."
     )
@@ -467,8 +486,9 @@ class Organisation(Sourced):
         default=None, description="Whether it monitors the behaviour of people in the EU (Art 3(2)(b))."
     )
     employees: int | None = Field(
-        default=None, ge=0, description="Number of employees (the Art 30(5) exemption for fewer than 250 "
-                                        "rarely applies)."
+        default=None, ge=0, le=10_000_000,
+        description="Number of employees (the Art 30(5) exemption for fewer than 250 rarely applies); "
+                    "at most 10 million (no employer has more; a spreadsheet cell holds it exactly).",
     )
     dpo: Contact | None = Field(
         default=None, description="The data protection officer, if designated (Art 30(1)(a), Art 37-39)."
@@ -476,7 +496,7 @@ class Organisation(Sourced):
     dpo_required: bool | None = Field(
         default=None, description="Whether a DPO must be designated (Art 37(1)); None when not assessed."
     )
-    dpo_assessment: str | None = Field(
+    dpo_assessment: Text | None = Field(
         default=None, description="Why a DPO is or is not required (the Art 37(1) analysis, kept for "
                                   "Art 5(2))."
     )
@@ -488,11 +508,11 @@ class Organisation(Sourced):
         default_factory=list, description="Controllers that jointly determine purposes and means (Art 26, "
                                           "Art 30(1)(a))."
     )
-    lead_supervisory_authority: str | None = Field(
+    lead_supervisory_authority: Text | None = Field(
         default=None, description="The lead supervisory authority for cross-border processing (Art 56)."
     )
-    register_owner: str | None = Field(default=None, description="Who keeps this record up to date.")
-    register_version: str | None = Field(
+    register_owner: Text | None = Field(default=None, description="Who keeps this record up to date.")
+    register_version: Text | None = Field(
         default=None, description="Version of this record, for the DPO's change log."
     )
     last_reviewed: dt.date | None = Field(
@@ -521,10 +541,10 @@ class Organisation(Sourced):
 class SecurityMeasure(Sourced):
     """A technical or organisational measure (Art 32(1))."""
 
-    id: str = Field(description="Short identifier activities use to refer to this measure.")
-    name: str = Field(description="The measure in a few words (e.g. 'TLS encryption in transit').")
-    type: str = Field(description="technical or organisational")
-    description: str | None = Field(
+    id: Text = Field(description="Short identifier activities use to refer to this measure.")
+    name: Text = Field(description="The measure in a few words (e.g. 'TLS encryption in transit').")
+    type: Text = Field(description="technical or organisational")
+    description: Text | None = Field(
         default=None, description="What the measure does and covers (general description, Art 30(1)(g), "
                                   "Art 32(1))."
     )
@@ -548,9 +568,9 @@ class SecurityMeasure(Sourced):
 class ContractReference(RopaModel):
     """A data processing agreement (Art 28(3)) or other contract, by reference and date."""
 
-    reference: str = Field(description="The contract's reference or title, enough to find it.")
+    reference: Text = Field(description="The contract's reference or title, enough to find it.")
     date: dt.date | None = Field(default=None, description="Date the contract was signed or took effect.")
-    url: str | None = Field(
+    url: Text | None = Field(
         default=None, description="Where the contract or the provider's standard terms are published."
     )
 
@@ -572,22 +592,22 @@ class TransferMechanism(Sourced):
     derogation: Derogation | None = Field(
         default=None, description="The Art 49(1) derogation relied on, when the type is derogation."
     )
-    reference: str | None = Field(
+    reference: Text | None = Field(
         default=None, description="Reference of the clauses, rules or certificate, enough to find them."
     )
     date: dt.date | None = Field(
         default=None, description="Date the mechanism was concluded (signed), approved or certified."
     )
-    instrument: str | None = Field(
+    instrument: Text | None = Field(
         default=None,
         description="Decision or instrument the clauses follow, e.g. '2010/87/EU', '(EU) 2021/914', "
         "'IDTA'; default: decided by the date concluded (old SCC before 27 Jun 2021).",
     )
-    documentation: str | None = Field(
+    documentation: Text | None = Field(
         default=None,
         description="Art 49(1) second subparagraph: assessment and suitable safeguards (Art 49(6)).",
     )
-    transfer_impact_assessment: str | None = Field(
+    transfer_impact_assessment: Text | None = Field(
         default=None, description="Reference or summary of the transfer impact assessment (CJEU C-311/18)."
     )
 
@@ -607,8 +627,8 @@ class TransferMechanism(Sourced):
 class SubProcessorAuthorisation(RopaModel):
     """Controller's authorisation of a sub-processor (Art 28(2))."""
 
-    type: str = Field(description="general or specific")
-    reference: str | None = Field(
+    type: Text = Field(description="general or specific")
+    reference: Text | None = Field(
         default=None, description="Where the authorisation is recorded (clause of the DPA, letter)."
     )
     date: dt.date | None = Field(default=None, description="Date of the authorisation.")
@@ -624,19 +644,19 @@ class SubProcessorAuthorisation(RopaModel):
 class Recipient(Sourced):
     """A party personal data is disclosed to (Art 4(9), Art 30(1)(d))."""
 
-    id: str = Field(description="Short identifier activities use to refer to this recipient.")
-    name: str = Field(description="Legal entity name, or a placeholder for a category.")
+    id: Text = Field(description="Short identifier activities use to refer to this recipient.")
+    name: Text = Field(description="Legal entity name, or a placeholder for a category.")
     role: RecipientRole = Field(
         description="processor, sub_processor, joint_controller, independent_controller, public_authority "
                     "or internal (Art 4(7)-(10), 26, 28)."
     )
-    category: str | None = Field(default=None, description="e.g. payment processing, hosting")
+    category: Text | None = Field(default=None, description="e.g. payment processing, hosting")
     parent: RecipientId | None = Field(default=None, description="For a sub-processor: the processor id.")
     countries: list[CountryCode] = Field(
         default_factory=list, description="Countries where the recipient stores or accesses the data "
                                           "(ISO 3166-1 alpha-2; Art 30(1)(d)-(e))."
     )
-    address: str | None = Field(default=None, description="Postal address of the recipient.")
+    address: Text | None = Field(default=None, description="Postal address of the recipient.")
     contact: Contact | None = Field(default=None, description="The recipient's contact for data protection.")
     dpa: ContractReference | None = Field(
         default=None, description="The data processing agreement with a processor (Art 28(3))."
@@ -658,14 +678,14 @@ class Recipient(Sourced):
     placeholder: bool = Field(
         default=False, description="True when the policy names only a category of party."
     )
-    privacy_policy_url: str | None = Field(default=None, description="The recipient's own privacy policy.")
+    privacy_policy_url: Text | None = Field(default=None, description="The recipient's own privacy policy.")
     established: CountryCode | None = Field(
         default=None,
         description="Country of the establishment that sends data when this party exports (a source "
         "such as a merchant of record, or a processor's onward transfer); decides its transfer regime. "
         "Default: its first EEA country, else its first country.",
     )
-    international_organisation: str | None = Field(
+    international_organisation: Text | None = Field(
         default=None,
         description="When the party is an international organisation (Art 4(26)): its reference key "
         "(e.g. EPO). Its own adequacy status applies, never that of the host country in 'countries'.",
@@ -676,7 +696,7 @@ class Recipient(Sourced):
         "PIPEDA commercial activity; Japan: private sector, academia from 2023; US DPF: FTC/DoT-regulated "
         "organisations only). A public_authority role implies public_authority.",
     )
-    disclosure_basis: str | None = Field(
+    disclosure_basis: Text | None = Field(
         default=None, description="For a public authority: the Union or member-state law, or the "
         "international agreement (Art 48, e.g. a mutual legal assistance treaty), under which data is "
         "disclosed to it.")
@@ -698,9 +718,9 @@ class Recipient(Sourced):
 class System(Sourced):
     """An internal or hosted system holding personal data."""
 
-    id: str = Field(description="Short identifier activities use to refer to this system.")
-    name: str = Field(description="Name of the application, database or service.")
-    description: str | None = Field(default=None, description="What the system is and what it holds.")
+    id: Text = Field(description="Short identifier activities use to refer to this system.")
+    name: Text = Field(description="Name of the application, database or service.")
+    description: Text | None = Field(default=None, description="What the system is and what it holds.")
     hosted_by: RecipientId | None = Field(default=None, description="Recipient id of the host, if any.")
     countries: list[CountryCode] = Field(
         default_factory=list, description="Countries where the system stores or gives access to the data "
@@ -716,14 +736,14 @@ class System(Sourced):
 class RecipientLink(RopaModel):
     """A recipient of an activity, optionally limited to some of its data categories."""
 
-    recipient: Annotated[str, Ref("recipients", whole=True)] = Field(
+    recipient: Annotated[Text, Ref("recipients", whole=True)] = Field(
         description="Id of the recipient the activity discloses data to (Art 30(1)(d))."
     )
     data_categories: list[DataCategoryRef] = Field(
         default_factory=list, description="The categories disclosed to it; empty means all the activity's "
                                           "categories."
     )
-    purpose: str | None = Field(default=None, description="Why the data is disclosed to this recipient.")
+    purpose: Text | None = Field(default=None, description="Why the data is disclosed to this recipient.")
 
     @model_validator(mode="before")
     @classmethod
@@ -739,12 +759,12 @@ class Retention(Sourced):
     data_categories: list[DataCategoryRef] = Field(
         default_factory=list, description="Categories it applies to; empty means all."
     )
-    period: str | None = Field(
+    period: Text | None = Field(
         default=None,
         description="ISO 8601 duration (P6Y, P30D), or 'indefinite', or 'not_stated'.",
     )
-    trigger: str | None = Field(default=None, description="What starts the period.")
-    description: str | None = Field(
+    trigger: Text | None = Field(default=None, description="What starts the period.")
+    description: Text | None = Field(
         default=None, description="The retention rule in words, e.g. the event the period runs from "
                                   "(Art 30(1)(f))."
     )
@@ -778,21 +798,21 @@ class DataSource(Sourced):
         description="Where the data comes from: data_subject, third_party, public or generated "
                     "(Art 14(2)(f))."
     )
-    description: str | None = Field(default=None, description="The source in words.")
+    description: Text | None = Field(default=None, description="The source in words.")
     party: RecipientId | None = Field(default=None, description="Recipient id of the source, if a party.")
 
 
 class Dpia(RopaModel):
     """DPIA reference or screening against the WP248 criteria (Art 35)."""
 
-    reference: str | None = Field(
+    reference: Text | None = Field(
         default=None, description="Reference of the data protection impact assessment (Art 35)."
     )
     date: dt.date | None = Field(default=None, description="Date the DPIA was completed.")
     criteria_met: list[DpiaCriterion] = Field(
         default_factory=list, description="The EDPB/WP248 criteria of likely high risk the activity meets."
     )
-    screening_notes: str | None = Field(
+    screening_notes: Text | None = Field(
         default=None, description="The screening: why a DPIA is or is not needed."
     )
     required: bool | None = Field(
@@ -803,9 +823,9 @@ class Dpia(RopaModel):
 class ProcessingActivity(Sourced):
     """One processing activity of the controller's record (Art 30(1))."""
 
-    id: str = Field(description="Short stable identifier of the activity (used in findings and references).")
-    name: str = Field(description="Name of the processing activity as the organisation calls it.")
-    description: str | None = Field(
+    id: Text = Field(description="Short stable identifier of the activity (used in findings and references).")
+    name: Text = Field(description="Name of the processing activity as the organisation calls it.")
+    description: Text | None = Field(
         default=None, description="What is done with the data, in a sentence or two."
     )
     status: ActivityStatus = Field(
@@ -820,21 +840,21 @@ class ProcessingActivity(Sourced):
         default_factory=list,
         description="Lawful basis or bases of the processing (Art 6(1))."
     )
-    legitimate_interest: str | None = Field(default=None, description="The interest, for 6(1)(f).")
-    legitimate_interest_assessment: str | None = Field(
+    legitimate_interest: Text | None = Field(default=None, description="The interest, for 6(1)(f).")
+    legitimate_interest_assessment: Text | None = Field(
         default=None, description="Reference of the balancing test (LIA)."
     )
-    consent_withdrawal: str | None = Field(default=None, description="How consent is withdrawn.")
+    consent_withdrawal: Text | None = Field(default=None, description="How consent is withdrawn.")
     consent: ConsentCollection | None = Field(
         default=None, description="How consent is collected for this activity (overrides "
         "commitments.consent).")
-    legal_obligation_law: str | None = Field(
+    legal_obligation_law: Text | None = Field(
         default=None, description="The Union or member-state law laying down the obligation relied on "
         "under Art 6(1)(c) (Art 6(3)).")
     special_category_condition: SpecialCategoryCondition | None = Field(
         default=None, description="Art 9(2) condition when special categories are processed."
     )
-    criminal_data_basis: str | None = Field(default=None, description="Art 10 authority.")
+    criminal_data_basis: Text | None = Field(default=None, description="Art 10 authority.")
     data_subjects: list[DataSubjectRef] = Field(
         default_factory=list, description="Categories of data subjects (Art 30(1)(c))."
     )
@@ -861,23 +881,23 @@ class ProcessingActivity(Sourced):
     children_data: bool | None = Field(
         default=None, description="Whether the activity processes children's data (Art 8)."
     )
-    age_verification: str | None = Field(
+    age_verification: Text | None = Field(
         default=None, description="How the age of a child, or parental consent, is verified (Art 8(2))."
     )
-    automated_decision_making: str | None = Field(
+    automated_decision_making: Text | None = Field(
         default=None, description="Automated decisions or profiling, and the logic involved (Art 22, "
                                   "Art 13(2)(f))."
     )
-    provision_requirement: str | None = Field(
+    provision_requirement: Text | None = Field(
         default=None, description="Whether providing the data is required, and why (Art 13(2)(e))."
     )
     dpia: Dpia | None = Field(
         default=None, description="The data protection impact assessment, or its screening (Art 35)."
     )
-    owner: str | None = Field(
+    owner: Text | None = Field(
         default=None, description="Who in the organisation is responsible for the activity."
     )
-    department: str | None = Field(
+    department: Text | None = Field(
         default=None,
         description="Business function (department) that carries out the activity, e.g. 'Customer Support'; "
                     "the ICO template's 'Business function', the CNIL fiche's service.",
@@ -903,15 +923,15 @@ class ProcessingActivity(Sourced):
 class ProcessorActivity(Sourced):
     """Processing carried out on behalf of a controller (Art 30(2))."""
 
-    id: str = Field(description="Short stable identifier of this processing on behalf of a controller.")
-    name: str = Field(description="Name of the processing carried out for the controller.")
+    id: Text = Field(description="Short stable identifier of this processing on behalf of a controller.")
+    name: Text = Field(description="Name of the processing carried out for the controller.")
     controller: Contact = Field(
         description="The controller on whose behalf the organisation processes (Art 30(2)(a))."
     )
     controller_representative: Contact | None = Field(
         default=None, description="The controller's representative in the EU, if any (Art 30(2)(a))."
     )
-    categories_of_processing: list[str] = Field(
+    categories_of_processing: list[Text] = Field(
         min_length=1, description="Categories of processing carried out on behalf of the controller "
                                   "(Art 30(2)(b))."
     )
@@ -944,18 +964,18 @@ class RightCommitment(Sourced):
     """How a data subject right is exercised and answered (Art 12, 15-22, 77)."""
 
     right: DataSubjectRight = Field(description="The data subject's right (Chapter III; Art 7(3); Art 77).")
-    how: str | None = Field(
+    how: Text | None = Field(
         default=None, description="How a person exercises the right (contact, form, procedure)."
     )
-    response_time: str | None = Field(
+    response_time: Text | None = Field(
         default=None, description="The time the organisation commits to answer in (Art 12(3): one month, "
                                   "extendable)."
     )
-    limitations: str | None = Field(
+    limitations: Text | None = Field(
         default=None, description="Limits or conditions the organisation states on the right."
     )
     response_days: int | None = Field(
-        default=None, ge=0,
+        default=None, ge=0, le=3_650,  # ten years: anything more is a typo, not a commitment
         description="Days within which a request is answered (Art 12(3): without undue delay and within "
         "one month, extendable by two months); None when the policy gives no number.")
     offered_in_full: bool | None = Field(
@@ -975,7 +995,7 @@ class ConsentCollection(Sourced):
     granular: bool | None = Field(
         default=None, description="True when each purpose is consented to separately (Art 7(2)); False "
         "when bundled with the terms or with other purposes.")
-    record: str | None = Field(
+    record: Text | None = Field(
         default=None, description="How each consent is recorded, so it can be demonstrated (Art 7(1)): "
         "what, when, by whom, the notice shown.")
 
@@ -983,30 +1003,30 @@ class ConsentCollection(Sourced):
 class BreachProcedure(Sourced):
     """Personal data breach handling (Art 33 authority within 72 h, Art 34 individuals)."""
 
-    decided_by: str | None = Field(
+    decided_by: Text | None = Field(
         default=None, description="Who assesses a breach and decides on notification."
     )
     notify_authority_within_hours: int | None = Field(
-        default=None, ge=0, description="Hours within which the supervisory authority is notified "
+        default=None, ge=0, le=8_760, description="Hours within which the supervisory authority is notified "
                                         "(Art 33(1): 72 at most)."
     )
-    authority_notification: str | None = Field(
+    authority_notification: Text | None = Field(
         default=None, description="How the supervisory authority is notified (Art 33)."
     )
-    data_subject_notification: str | None = Field(
+    data_subject_notification: Text | None = Field(
         default=None, description="How and when data subjects are told (Art 34)."
     )
-    exceptions: str | None = Field(
+    exceptions: Text | None = Field(
         default=None, description="Cases the procedure exempts from notification (Art 33(1), 34(3))."
     )
-    internal_sanctions: str | None = Field(
+    internal_sanctions: Text | None = Field(
         default=None, description="Consequences for staff who cause or hide a breach."
     )
     exception_grounds: list[BreachException] = Field(
         default_factory=list,
         description="The kinds of breach the procedure exempts from notifying the authority; Art 33(1) "
         "allows only breaches unlikely to result in a risk.")
-    breach_log: str | None = Field(
+    breach_log: Text | None = Field(
         default=None, description="Where every breach is documented, notified or not (Art 33(5)).")
 
 
@@ -1020,10 +1040,10 @@ class ChildrenPolicy(Sourced):
     directed_at_children: bool | None = Field(
         default=None, description="Whether the service is directed at children."
     )
-    age_verification: str | None = Field(
+    age_verification: Text | None = Field(
         default=None, description="How age, or parental consent, is verified (Art 8(2))."
     )
-    on_discovery: str | None = Field(
+    on_discovery: Text | None = Field(
         default=None, description="What happens when a child's data is found without valid consent."
     )
 
@@ -1031,20 +1051,20 @@ class ChildrenPolicy(Sourced):
 class CookieUse(Sourced):
     """A cookie or similar tracker (ePrivacy Directive Art 5(3))."""
 
-    id: str = Field(description="Short identifier of the cookie or tracker.")
-    name: str = Field(description="Name of the cookie, or of the tool that sets it.")
+    id: Text = Field(description="Short identifier of the cookie or tracker.")
+    name: Text = Field(description="Name of the cookie, or of the tool that sets it.")
     provider: RecipientId | None = Field(default=None, description="Recipient id setting it, if a party.")
-    purpose: str = Field(description="What the cookie is used for.")
-    type: str = Field(description="strictly_necessary, preferences, analytics or marketing")
+    purpose: Text = Field(description="What the cookie is used for.")
+    type: Text = Field(description="strictly_necessary, preferences, analytics or marketing")
     consent_required: bool | None = Field(
         default=None,
         description="Whether ePrivacy Art 5(3) requires consent for it (not whether consent is asked: "
         "that is consent_mechanism).",
     )
-    consent_mechanism: str | None = Field(
+    consent_mechanism: Text | None = Field(
         default=None, description="How consent is asked and recorded (ePrivacy Art 5(3), GDPR Art 7)."
     )
-    duration: str | None = Field(default=None, description="How long the cookie is kept on the device.")
+    duration: Text | None = Field(default=None, description="How long the cookie is kept on the device.")
     consent: ConsentCollection | None = Field(
         default=None, description="How consent to this tracker is collected (overrides commitments.consent).")
     data_categories: list[DataCategoryRef] = Field(
@@ -1063,8 +1083,8 @@ class CookieUse(Sourced):
 class OtherCommitment(Sourced):
     """Any other statement the policy makes (anti-spam, no sale of data, policy changes...)."""
 
-    topic: str = Field(description="What the commitment is about, in a few words.")
-    statement: str = Field(description="The commitment as the policy makes it.")
+    topic: Text = Field(description="What the commitment is about, in a few words.")
+    statement: Text = Field(description="The commitment as the policy makes it.")
 
 
 class Commitments(RopaModel):
@@ -1099,12 +1119,12 @@ class Commitments(RopaModel):
 class TaxonomyExtension(RopaModel):
     """A register's own taxonomy key, child of a fideslang default key."""
 
-    fides_key: str = Field(
+    fides_key: Text = Field(
         description="The new key, starting with its parent key (e.g. user.contact.messenger_id)."
     )
-    name: str = Field(description="Human-readable name of the new key.")
-    parent_key: str = Field(description="The fideslang key this extends.")
-    description: str | None = Field(default=None, description="What the new key covers.")
+    name: Text = Field(description="Human-readable name of the new key.")
+    parent_key: Text = Field(description="The fideslang key this extends.")
+    description: Text | None = Field(default=None, description="What the new key covers.")
 
 
 class Taxonomy(RopaModel):
