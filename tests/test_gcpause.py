@@ -28,3 +28,12 @@ def test_leaves_a_disabled_collector_disabled():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_objects_made_in_the_block_are_not_rescanned_by_the_next_collection():
+    """The first collection after a large load must not walk the whole register again."""
+    before = gc.get_freeze_count()
+    with gc_paused():
+        made = [{"id": str(i)} for i in range(20_000)]
+    assert gc.get_freeze_count() >= before + len(made)
+    del made
