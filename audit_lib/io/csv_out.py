@@ -8,11 +8,14 @@ looks like a formula. The rule, after OWASP's "CSV Injection" page
    spreadsheet opening the file with ``,``, ``;`` (the default list separator in most EU
    locales) or tab as separator cannot split a text into cells, and numbers stay numbers.
 2. A text that starts with ``=``, ``+``, ``-``, ``@``, tab, CR or LF, or is an error literal
-   (``#N/A``), or in which a ``,``, ``;``, tab, CR or LF is directly followed by ``=``, ``+``,
-   ``-`` or ``@`` (where a reader ignoring the quotes would start a formula cell), gets a
-   leading apostrophe, so a spreadsheet shows it as text and never evaluates it. A text
-   already starting with an apostrophe is left as it is (it is text already).
+   (``#N/A``), gets a leading apostrophe, so a spreadsheet shows it as text and never
+   evaluates it. So does every part of a text that follows a ``,``, ``;``, tab, CR or LF and
+   starts (after any double quotes) with ``=``, ``+``, ``-`` or ``@``: ``a;=1+1`` is written
+   ``a;'=1+1``. A spreadsheet reading the file with another separator than it was written
+   with (Excel in a ``;`` locale opening a ``,`` file) loses track of the quotes after the
+   first field and cuts such a text there; each part it can cut out is text already.
 
+The rule is idempotent (a guarded text is not guarded again).
 Nothing else is changed; the json outputs carry the values as they are.
 """
 
@@ -28,19 +31,14 @@ from audit_lib.io.cells import formula_like
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 """First characters that make a spreadsheet take a cell for a formula (OWASP's list)."""
-_SEGMENT_FORMULA = re.compile(r"[,;\t\r\n][=+\-@]")
-
-
-def needs_guard(text: str) -> bool:
-    """True when a spreadsheet could evaluate ``text``, or a part of it cut at a separator."""
-    if text.startswith("'"):
-        return False
-    return text.startswith(FORMULA_START) or formula_like(text) or bool(_SEGMENT_FORMULA.search(text))
+_SEGMENT_FORMULA = re.compile(r'(?<=[,;\t\r\n])(?="*[=+\-@])')
 
 
 def guarded(text: str) -> str:
-    """``text`` as a csv cell: with a leading apostrophe when :func:`needs_guard`, else unchanged."""
-    return "'" + text if needs_guard(text) else text
+    """``text`` as a csv cell under rule 2 of this module: an apostrophe before each part a
+    spreadsheet could evaluate, the text itself, the first part included, otherwise unchanged."""
+    text = _SEGMENT_FORMULA.sub("'", text)
+    return "'" + text if text.startswith(FORMULA_START) or formula_like(text) else text
 
 
 def csv_value(value: Any) -> Any:
