@@ -12,7 +12,15 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from audit_lib.cli.common import CliExit, OutputClosed, VisibleStream, os_error_message, silence_stdout
+from audit_lib.cli.common import (
+    CliExit,
+    OutputClosed,
+    OutputFailed,
+    VisibleStream,
+    os_error_message,
+    os_reason,
+    silence_stdout,
+)
 
 DESCRIPTION = """\
 Keep and audit a GDPR record of processing activities (Article 30).
@@ -81,6 +89,11 @@ def _run(argv: Sequence[str] | None) -> int:
     except (OutputClosed, BrokenPipeError):  # the reader of stdout stopped (| head): stop quietly
         silence_stdout()
         return 141  # 128 + SIGPIPE, as a command killed by the signal
+    except OutputFailed as exc:  # e.g. stdout redirected to a full disk
+        silence_stdout()
+        print(f"ropa {args.command}: cannot write to standard output: {os_reason(exc.error)}; "
+              "the output is incomplete", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # never a traceback for a user, unless asked

@@ -112,6 +112,25 @@ class OutputClosed(Exception):
     """Standard output was closed by its reader (``ropa audit ... | head``): stop quietly."""
 
 
+class OutputFailed(Exception):
+    """Writing to standard output or error failed (a full disk, ENOSPC): not an OSError, so no
+    command takes it for a failure to write its output file."""
+
+    def __init__(self, error: OSError):
+        super().__init__(str(error))
+        self.error = error
+
+
+def _stream_errors(write: Any) -> Any:
+    """Call ``write`` and turn an OSError of the stream into OutputClosed / OutputFailed."""
+    try:
+        return write()
+    except BrokenPipeError:
+        raise OutputClosed() from None
+    except OSError as exc:
+        raise OutputFailed(exc) from None
+
+
 class VisibleStream:
     """A text stream for people: what is written reaches it with every control character
     shown as an escape (:func:`audit_lib.io.visible.visible`), text its encoding cannot hold
@@ -121,14 +140,13 @@ class VisibleStream:
         self.stream = stream
 
     def _write(self, text: str) -> int:
-        try:
+        def write() -> int:
             try:
                 return self.stream.write(text)
             except UnicodeEncodeError:
                 encoding = getattr(self.stream, "encoding", None) or "ascii"
                 return self.stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
-        except BrokenPipeError:
-            raise OutputClosed() from None
+        return _stream_errors(write)
 
     def write(self, text: str) -> int:
         return self._write(visible(text))
@@ -140,11 +158,7 @@ class VisibleStream:
         buffer = getattr(self.stream, "buffer", None)
         if buffer is None:
             return self._write(text)
-        try:
-            self.stream.flush()
-            buffer.write(text.encode("utf-8"))
-        except BrokenPipeError:
-            raise OutputClosed() from None
+        _stream_errors(lambda: (self.stream.flush(), buffer.write(text.encode("utf-8"))))
         return len(text)
 
     def isatty(self) -> bool:
@@ -152,10 +166,7 @@ class VisibleStream:
         return bool(isatty and isatty())
 
     def flush(self) -> None:
-        try:
-            self.stream.flush()
-        except BrokenPipeError:
-            raise OutputClosed() from None
+        _stream_errors(self.stream.flush)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.stream, name)
@@ -173,14 +184,18 @@ def silence_stdout() -> None:
         pass
 
 
+def os_reason(exc: OSError) -> str:
+    """Why a read or write failed, in words (``Permission denied``, ``no space left on the device``)."""
+    if exc.errno == errno.ENOSPC:
+        return "no space left on the device"
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
 def os_error_message(command: str, exc: OSError) -> str:
     """One line for a failed read or write: the command, the file, the reason; nothing written."""
     name = exc.filename if exc.filename is not None else ""
-    reason = exc.strerror or str(exc) or type(exc).__name__
-    if exc.errno == errno.ENOSPC:
-        reason = "no space left on the device"
     where = f"{echo(name)}: " if name != "" else ""
-    return f"ropa {command}: {where}{reason}; nothing was written"
+    return f"ropa {command}: {where}{os_reason(exc)}; nothing was written"
 
 
 def refuse_folder(out: Path, command: str) -> None:
