@@ -15,6 +15,11 @@ from dataclasses import asdict, dataclass
 from enum import Enum
 from typing import Any
 
+from audit_lib.io.visible import echo
+
+MESSAGE_LIMIT = 1000
+"""Characters of an issue's message shown on its line; the rest is counted, not shown."""
+
 
 class Severity(str, Enum):
     """How much an issue matters: error (the input cannot be used), then high ... info."""
@@ -144,10 +149,17 @@ class Issue:
         return out
 
     def __str__(self) -> str:
-        where = self.location or self.record or "-"
+        """``file:line: record: field: message`` on one line, as a terminal or CI log may show it.
+
+        Record, field and message may echo what the register holds (an unknown key, a bad
+        id): their control characters are shown as escapes (``\\x1b``) and each part is
+        capped (:func:`audit_lib.io.visible.echo`), so a value cannot rewrite the line.
+        """
+        record, field = echo(self.record or "-"), echo(self.field or "-")
+        where = echo(self.location) if self.location else record
         if self.location:
-            where = f"{where}: {self.record or '-'}: {self.field or '-'}"
-        return f"{where}: {self.message}"
+            where = f"{where}: {record}: {field}"
+        return f"{where}: {echo(self.message, MESSAGE_LIMIT)}"
 
 
 def sort_key(issue: Issue) -> tuple:

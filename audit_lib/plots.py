@@ -3,6 +3,11 @@
 Every function returns a :class:`matplotlib.figure.Figure` built without pyplot, so no
 global state is touched and figures can be made in threads, notebooks and the CLI alike.
 Save one with ``fig.savefig(path)``.
+
+Text is drawn as written: mathtext and TeX are off for every text of a figure (a name such
+as "costs $5 or $10" is not typeset, ``$\\undefined$`` does not crash the drawing), and
+control characters are drawn as visible escapes (``\\x07``), which also keeps SVG output
+well-formed XML.
 """
 
 from __future__ import annotations
@@ -18,9 +23,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Patch, PathPatch
 from matplotlib.path import Path as MplPath
+from matplotlib.text import Text
 
 from audit_lib.analysis.graph import CONTROLLER, flow_view
 from audit_lib.analysis.transfers import STATUSES
+from audit_lib.io.visible import visible
 from audit_lib.model import Register
 from audit_lib.reference.countries import country_name
 from audit_lib.reference.transfers import free_flow
@@ -85,8 +92,21 @@ def _new_figure(width: float, height: float) -> Figure:
     return fig
 
 
+def _literal(fig: Figure) -> Figure:
+    """Draw every text of ``fig`` as written: no mathtext (``$...$``), no TeX."""
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
+        text.set_usetex(False)
+    return fig
+
+
+def _shown(text: str) -> str:
+    """Register text as drawn: one line, control characters as visible escapes."""
+    return visible(text, multiline=False)
+
+
 def _wrap(text: str, width: int = WRAP, max_lines: int = MAX_LINES) -> list[str]:
-    lines = textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=True) or [""]
+    lines = textwrap.wrap(_shown(text), width=width, break_long_words=True, break_on_hyphens=True) or [""]
     if len(lines) > max_lines:
         lines = lines[:max_lines]
         lines[-1] = lines[-1][: width - 1].rstrip() + "…"
@@ -400,7 +420,7 @@ def flow_diagram(register: Register, as_of: dt.date | str | None = None, review:
     org = register.organisation
     where = f", {country_name(org.country)}" if org.country else ""
     of = f", part {part[0]} of {part[1]}" if part else ""
-    title = f"Personal data flows: {org.name}{where} (as of {review.as_of.isoformat()}){of}"
+    title = _shown(f"Personal data flows: {org.name}{where} (as of {review.as_of.isoformat()}){of}")
     ax.text(side, height - 0.1, title,
             ha="left", va="top", fontsize=FONT + 3, fontweight="bold")
     entries = list(LEGEND) + [(c, EXTRA_LEGEND.get(c, f"transfer: {c}")) for c in sorted(
@@ -411,7 +431,7 @@ def flow_diagram(register: Register, as_of: dt.date | str | None = None, review:
     ncol = max(2, min(len(handles), 4, int(width // 3.1)))
     ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=ncol,
               fontsize=FONT, frameon=False, bbox_transform=fig.transFigure)
-    return fig
+    return _literal(fig)
 
 
 def transfers_chart(register: Register, as_of: dt.date | str | None = None,
@@ -431,13 +451,13 @@ def transfers_chart(register: Register, as_of: dt.date | str | None = None,
     width = max(6.5, 2.5 + 1.0 * len(countries))
     fig = _new_figure(width, 4.6)
     ax = fig.add_subplot()
-    title = f"Transfers outside the EEA: {register.organisation.name} (as of {day})"
+    title = _shown(f"Transfers outside the EEA: {register.organisation.name} (as of {day})")
     ax.set_title(title, fontsize=11, fontweight="bold", loc="left")
     if not transfers:
         ax.text(0.5, 0.5, "No transfers outside the EEA", ha="center", va="center", fontsize=11,
                 transform=ax.transAxes)
         ax.set_axis_off()
-        return fig
+        return _literal(fig)
     bottom = [0] * len(countries)
     for mech in mechanisms:
         values = [counts[c].get(mech, 0) for c in countries]
@@ -456,10 +476,12 @@ def transfers_chart(register: Register, as_of: dt.date | str | None = None,
     ax.set_ylabel("flows (exporter → importer)")
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.spines[["top", "right"]].set_visible(False)
+    ax.set_xticks(range(len(countries)), [_shown(c) for c in countries])  # fixed: no tick made at draw time
     ax.tick_params(axis="x", labelrotation=30 if len(countries) > 5 else 0)
     for label in ax.get_xticklabels():
         label.set_horizontalalignment("right" if len(countries) > 5 else "center")
     ax.legend(title="mechanism", fontsize=8, title_fontsize=8, frameon=False, loc="upper left",
               bbox_to_anchor=(1.0, 1.0))
+    _literal(fig)
     fig.tight_layout()
     return fig

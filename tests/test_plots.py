@@ -285,3 +285,26 @@ def test_cli_graph_pages_writes_one_pdf_page_per_figure(tmp_path, capsys):
     assert main(["graph", str(folder), "-o", str(tmp_path / "flows.png"), "--pages"]) == 2
     assert "multi-page PDF" in capsys.readouterr().err
     assert not (tmp_path / "flows.png").exists()
+
+
+def _renamed(register, activity: str, organisation: str):
+    """The register with its first activity and organisation renamed (bypassing the loader)."""
+    object.__setattr__(register.activities[0], "name", activity)
+    object.__setattr__(register.organisation, "name", organisation)
+    return register
+
+
+def test_dollar_signs_are_drawn_as_written_not_as_mathtext(minimal_path):
+    """"costs $5 or $10" was typeset as "costs 5or10", and $\\undefined$ crashed the drawing."""
+    from io import BytesIO
+
+    from matplotlib.text import Text
+
+    register = _renamed(load_register(minimal_path), "costs $5 or $10", r"Shop $\undefined$")
+    for fig in (flow_diagram(register, "2026-01-01"), transfers_chart(register, "2026-01-01")):
+        fig.savefig(BytesIO(), format="png")  # raised ValueError: Unknown symbol: \undefined
+        texts = [t for t in fig.findobj(Text) if "$" in t.get_text()]
+        assert any(r"Shop $\undefined$" in t.get_text() for t in texts)
+        for t in texts:  # drawn as the plain text it is
+            assert t._preprocess_math(t.get_text()) == (t.get_text(), False)
+    assert any(t.get_text() == "costs $5 or $10" for t in flow_diagram(register, "2026-01-01").findobj(Text))

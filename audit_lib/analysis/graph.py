@@ -294,21 +294,28 @@ def flow_view(graph: nx.DiGraph) -> nx.DiGraph:
 
 
 def _graphml_safe(graph: nx.DiGraph) -> nx.DiGraph:
-    """Copy with list attributes joined by '; ' and None dropped (GraphML has scalar types only)."""
+    """Copy with list attributes joined by '; ' and None dropped (GraphML has scalar types only),
+    and the characters XML 1.0 cannot hold (C0 controls...) written as visible escapes
+    (:func:`audit_lib.io.cells.escape_illegal`), so every XML parser reads the file."""
     import networkx as nx
 
+    from audit_lib.io.cells import escape_illegal
+
+    def text(value: Any) -> Any:
+        return escape_illegal(value)[0] if isinstance(value, str) else value
 
     def clean(attrs: dict[str, Any]) -> dict[str, Any]:
         out = {}
         for key, value in attrs.items():
             if value is None:
                 continue
-            out[key] = "; ".join(map(str, value)) if isinstance(value, (list, tuple, set)) else value
+            value = "; ".join(map(str, value)) if isinstance(value, (list, tuple, set)) else value
+            out[text(key)] = text(value)
         return out
 
     safe = nx.DiGraph(**clean(dict(graph.graph)))
-    safe.add_nodes_from((n, clean(d)) for n, d in graph.nodes(data=True))
-    safe.add_edges_from((u, v, clean(d)) for u, v, d in graph.edges(data=True))
+    safe.add_nodes_from((text(n), clean(d)) for n, d in graph.nodes(data=True))
+    safe.add_edges_from((text(u), text(v), clean(d)) for u, v, d in graph.edges(data=True))
     return safe
 
 

@@ -12,7 +12,15 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from audit_lib.cli.common import CliExit
+from audit_lib.cli.common import (
+    CliExit,
+    OutputClosed,
+    OutputFailed,
+    VisibleStream,
+    os_error_message,
+    os_reason,
+    silence_stdout,
+)
 
 DESCRIPTION = """\
 Keep and audit a GDPR record of processing activities (Article 30).
@@ -57,19 +65,43 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``ropa``; return its exit code. Everything it prints shows control characters as
+    escapes (:class:`VisibleStream`); every failure is one message, never a traceback."""
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = VisibleStream(out), VisibleStream(err)
+    try:
+        return _run(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()
+        return code
     except CliExit as exc:
         if exc.message:
             print(exc.message, file=sys.stderr)
         return exc.code
+    except (OutputClosed, BrokenPipeError):  # the reader of stdout stopped (| head): stop quietly
+        silence_stdout()
+        return 141  # 128 + SIGPIPE, as a command killed by the signal
+    except OutputFailed as exc:  # e.g. stdout redirected to a full disk
+        silence_stdout()
+        print(f"ropa {args.command}: cannot write to standard output: {os_reason(exc.error)}; "
+              "the output is incomplete", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # never a traceback for a user, unless asked
         if args.debug:
             raise
+        if isinstance(exc, OSError):  # an unreadable input or unwritable output the command did not name
+            print(os_error_message(args.command, exc), file=sys.stderr)
+            return 1
         print(f"ropa: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
               file=sys.stderr)
         return 3

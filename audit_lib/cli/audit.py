@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
-import io
 import sys
 import textwrap
 from pathlib import Path
@@ -86,19 +84,14 @@ def _table(findings, org_name: str, as_of: dt.date) -> str:
 
 def _assumptions(register, fmt: str) -> str:
     from audit_lib.audit import assumptions, assumptions_table
-    from audit_lib.io.cells import csv_text
+    from audit_lib.io.csv_out import csv_text
 
     items = assumptions(register)
     if fmt == "json":
         return ""
     if fmt == "csv":
-        buffer = io.StringIO()
         table = assumptions_table(register)
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(table.columns)
-        for row in table.itertuples(index=False):
-            writer.writerow([csv_text(v) for v in row])
-        return buffer.getvalue()
+        return csv_text([list(table.columns), *table.itertuples(index=False)], "\n")
     wrap = textwrap.TextWrapper(width=100, initial_indent="    ", subsequent_indent="    ")
     records = list(dict.fromkeys(x.record for x in items))
     lines = [f"{register.organisation.name}: {plural(len(items), 'assumption')} to confirm in "
@@ -115,14 +108,9 @@ def _assumptions(register, fmt: str) -> str:
 def _csv(findings) -> str:
     from audit_lib.audit import FIELDS
     from audit_lib.audit.core import finding_row
-    from audit_lib.io.cells import csv_text
+    from audit_lib.io.csv_out import csv_text
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(FIELDS)
-    for f in findings:
-        writer.writerow([csv_text(v) for v in finding_row(f).values()])
-    return buffer.getvalue()
+    return csv_text([FIELDS, *(finding_row(f).values() for f in findings)], "\n")
 
 
 def _rules() -> str:
@@ -148,6 +136,7 @@ def _acceptances(args: argparse.Namespace, register):
 def run(args: argparse.Namespace) -> int:
     from audit_lib.audit import assumptions, audit, blocking
     from audit_lib.audit.core import finding_row
+    from audit_lib.cli.common import write_data
     from audit_lib.review import review
 
     if args.list_rules:
@@ -166,6 +155,8 @@ def run(args: argparse.Namespace) -> int:
             from dataclasses import asdict
 
             print_json([asdict(x) for x in assumptions(register)])
+        elif args.format == "csv":
+            write_data(_assumptions(register, args.format))
         else:
             sys.stdout.write(_assumptions(register, args.format))
         return 0
@@ -175,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print_json([finding_row(f) for f in findings])
     elif args.format == "csv":
-        sys.stdout.write(_csv(findings))
+        write_data(_csv(findings))
     else:
         sys.stdout.write(_table(findings, register.organisation.name, as_of))
     failing = blocking(findings, args.fail_on)

@@ -130,12 +130,12 @@ def print_law_changes(args: argparse.Namespace, register: Register, day: dt.date
     if args.format == "json":
         print_json(lc.as_dict())
     elif args.format == "csv":
-        import csv
+        from audit_lib.cli.common import write_data
+        from audit_lib.io.csv_out import csv_text  # the one CSV writer: nothing a spreadsheet evaluates
 
-        writer = csv.DictWriter(sys.stdout, fieldnames=["exporter", "importer", "country", "change", "text",
-                                                        "causes"], lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(law_changes_rows(lc))
+        columns = ["exporter", "importer", "country", "change", "text", "causes"]
+        rows = [[row[c] for c in columns] for row in law_changes_rows(lc)]
+        write_data(csv_text([columns, *rows], "\n"))
     else:
         sys.stdout.write(law_changes_text(lc))
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import os
 from pathlib import Path
 
@@ -82,9 +83,13 @@ def run(args: argparse.Namespace) -> int:
                 figures = flow_diagram_pages(register, args.as_of, review=review)
 
                 def write(tmp):
-                    with PdfPages(tmp) as pdf:
+                    # the PDF in memory, then one plain write: a full disk fails that write, not
+                    # PdfPages' close with a zlib "inconsistent stream state"
+                    data = io.BytesIO()
+                    with PdfPages(data) as pdf:
                         for figure in figures:
                             pdf.savefig(figure)
+                    tmp.write_bytes(data.getbuffer())
 
                 atomic_write(target, write)
             else:

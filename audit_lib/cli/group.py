@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 
 from audit_lib.cli.common import TABLE_FORMATS, CliExit, add_as_of, load_or_exit, print_json
 
@@ -41,7 +40,10 @@ def run(args: argparse.Namespace) -> int:
         print_json({"organisations": [r.organisation.name for r in registers],
                     "parties": parties.to_dict("records"), "countries": countries.to_dict("records")})
     elif args.format == "csv":
-        parties.to_csv(sys.stdout, index=False)
+        from audit_lib.cli.common import write_data
+        from audit_lib.io.csv_out import csv_text  # the one CSV writer: nothing a spreadsheet evaluates
+
+        write_data(csv_text([list(parties.columns), *parties.itertuples(index=False)], "\n"))
     else:
         names = ", ".join(r.organisation.name for r in registers)
         print(f"{len(registers)} registers: {names}\n")

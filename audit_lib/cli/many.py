@@ -83,7 +83,9 @@ def run_each(args: argparse.Namespace, run: Callable[[argparse.Namespace], int |
         print_json([{"register": str(f), "exit_code": c, "result": json.loads(o) if o.strip() else None}
                     for f, c, o in results])
     elif fmt == "csv":
-        sys.stdout.write(_csv_with_register(results))
+        from audit_lib.cli.common import write_data
+
+        write_data(_csv_with_register(results))
     else:
         print()
     print(total, file=sys.stderr if failed or fmt != "table" else sys.stdout)
@@ -109,15 +111,14 @@ def _run_one(args: argparse.Namespace, run: Callable[[argparse.Namespace], int |
 
 def _csv_with_register(results: list[tuple[Path, int, str]]) -> str:
     """The csv outputs of every register as one table, a first column ``register`` naming each."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    header_written = False
+    from audit_lib.io.csv_out import csv_text  # the one CSV writer; a guarded cell is not guarded twice
+
+    table: list[list] = []
     for folder, _, text in results:
         rows = list(csv.reader(io.StringIO(text)))
         if not rows:
             continue
-        if not header_written:
-            writer.writerow(["register", *rows[0]])
-            header_written = True
-        writer.writerows([str(folder), *row] for row in rows[1:])
-    return out.getvalue()
+        if not table:
+            table.append(["register", *rows[0]])
+        table += [[str(folder), *row] for row in rows[1:]]
+    return csv_text(table, "\n")

@@ -76,10 +76,11 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print_json([t.as_dict() for t in transfers])
     elif args.format == "csv":
-        from audit_lib.export.flat import csv_rows  # the one CSV writer: formula-like text stays text
+        from audit_lib.cli.common import write_data
+        from audit_lib.io.csv_out import csv_text  # the one CSV writer: nothing a spreadsheet evaluates
 
         frame = transfers_table(register, transfers=transfers)
-        sys.stdout.write(csv_rows([list(frame.columns), *frame.itertuples(index=False)], "\n"))
+        write_data(csv_text([list(frame.columns), *frame.itertuples(index=False)], "\n"))
     else:
         print(_table(transfers, day))
     return 0

@@ -1,8 +1,8 @@
 """``--format csv|json``: the same sheets as the workbook, for other tools.
 
 * csv: one UTF-8 file per sheet (human sheets and the ``data.*`` record sheets), in a
-  folder or a .zip. CSV has no cell types, so a value that a spreadsheet would take for
-  a formula (``=``, ``+``, ``-``, ``@``, tab, CR) gets a leading apostrophe (OWASP).
+  folder or a .zip, written by the one CSV writer :mod:`audit_lib.io.csv_out`: text quoted,
+  numbers bare, and text a spreadsheet could evaluate given a leading apostrophe (OWASP).
   A sheet's preamble (e.g. the ICO contact block) is its own ``..._preamble.csv``.
 * json: one document with the sheets as lists of row objects, the transfers, the
   findings and the full register (values unchanged: the lossless form).
@@ -12,9 +12,7 @@ Both are written atomically, like the workbook.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import re
 import zipfile
@@ -27,7 +25,7 @@ from audit_lib.export.context import ExportContext, build_context
 from audit_lib.export.sheet import Sheet, plain
 from audit_lib.export.workbook import LAYOUTS, layout_sheets
 from audit_lib.io.atomic import atomic_folder, atomic_write
-from audit_lib.io.cells import csv_text
+from audit_lib.io.csv_out import csv_text
 from audit_lib.model import Register
 from audit_lib.review import Review
 
@@ -39,31 +37,8 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "sheet"
 
 
-def _csv_value(value: Any) -> Any:
-    value = plain(value)
-    if isinstance(value, str):
-        return csv_text(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None or (isinstance(value, float) and value != value):  # None, NaN: empty
-        return ""
-    return value
-
-
-def csv_rows(rows: Iterable[Iterable[Any]], lineterminator: str = "\r\n") -> str:
-    """The one CSV writer: rows as CSV text, formula-like text guarded (:func:`audit_lib.io.cells.csv_text`).
-
-    Used by the csv export and by the CLI's ``--format csv`` tables.
-    """
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf, lineterminator=lineterminator)
-    for row in rows:
-        writer.writerow([_csv_value(v) for v in row])
-    return buf.getvalue()
-
-
 def _csv_bytes(rows: Iterable[list[Any]]) -> bytes:
-    return csv_rows(rows).encode("utf-8-sig")
+    return csv_text(rows).encode("utf-8-sig")
 
 
 def csv_files(sheets: Iterable[Sheet]) -> Iterable[tuple[str, bytes]]:

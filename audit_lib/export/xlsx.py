@@ -531,7 +531,11 @@ def write_sheets(sheets: Iterable[Sheet], path: str | Path, *, title: str = "",
             for sheet in sheets:
                 writer.write_sheet(sheet)
             writer.write_tail()
-            writer.wb.save(tmp)
+            # zip in memory, then one plain write: a full disk fails that write (ENOSPC), never
+            # the zip's close again at exit ("Exception ignored in ZipFile.__del__")
+            data = io.BytesIO()
+            writer.wb.save(data)
+            tmp.write_bytes(data.getbuffer())
         except BaseException:
             _discard(writer.wb)
             raise

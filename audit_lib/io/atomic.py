@@ -9,6 +9,7 @@ umask permissions when there was none.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -28,23 +29,46 @@ def _fsync(path: Path) -> None:
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` on a temporary path next to ``path``, then rename it to ``path``."""
+    """Call ``write(tmp)`` on a temporary path next to ``path``, then rename it to ``path``.
+
+    An existing device or pipe (``/dev/stdout``) is written directly: a rename would replace
+    it. An OSError (a full disk, ENOSPC, at write, flush, close or fsync) names ``path``.
+    """
     target = Path(path)
     if target.is_dir():
         raise IsADirectoryError(f"{target} is a folder; give a file name")
+    if target.exists() and not target.is_file():
+        _naming(write, target, target)
+        return target
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(fd)
     tmp = Path(name)
+
+    def write_synced(path: Path) -> None:
+        write(path)
+        _fsync(path)
+
     try:
-        write(tmp)
-        _fsync(tmp)
+        _naming(write_synced, tmp, target)
         mode = target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask()
         os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
         raise
     return target
+
+
+def _naming(write: Callable[[Path], None], path: Path, target: Path) -> None:
+    """``write(path)``; an OSError it raises (ENOSPC at write, flush, close or fsync) names
+    ``target``, not the temporary file, nor nothing."""
+    try:
+        write(path)
+    except OSError as exc:
+        if exc.errno is None or exc.filename == str(target):
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from exc  # same class, by errno
 
 
 def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> Path:

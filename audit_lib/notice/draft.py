@@ -224,9 +224,19 @@ _NONE_WORDS = {"none", "no", "n/a", "not used", "false", "never"}
 # --------------------------------------------------------------------------
 
 
+_MD_SYNTAX = re.compile(r"([\\`*\[\]])")
+_ENTITY = re.compile(r"&(?=#?\w+;)")
+
+
 def _md(value: object) -> str:
-    """Register text as one markdown line: whitespace collapsed, raw HTML neutralised."""
-    return " ".join(str(value).split()).replace("<", "&lt;")
+    """Register text as one markdown line that renders as written: whitespace collapsed, raw
+    HTML and entities neutralised (``&lt;``, ``&amp;``), link, code and emphasis syntax
+    backslash-escaped (no ``[x](javascript:...)`` link from a name), control characters
+    shown as escapes (:func:`audit_lib.io.visible.visible`)."""
+    from audit_lib.io.visible import visible
+
+    text = visible(" ".join(str(value).split()), multiline=False)
+    return _MD_SYNTAX.sub(r"\\\1", _ENTITY.sub("&amp;", text)).replace("<", "&lt;")
 
 
 def _sentence(value: object) -> str:
