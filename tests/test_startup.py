@@ -55,8 +55,10 @@ def test_help_imports_none_of_the_library_that_does_the_work():
     assert result["code"] == 0
     assert "validate" in result["stdout"] and "export" in result["stdout"]
     assert imported(result, (*HEAVY, "pydantic", "yaml", "pycountry")) == []
-    assert not [m for m in result["modules"] if m.startswith(("audit_lib.model", "audit_lib.io",
-                                                              "audit_lib.analysis", "audit_lib.audit"))]
+    # only the few lines that make output terminal-safe (audit_lib.io.visible: the re module)
+    assert not [m for m in result["modules"] if m.startswith(("audit_lib.model", "audit_lib.io.",
+                                                              "audit_lib.analysis", "audit_lib.audit"))
+                and m != "audit_lib.io.visible"]
 
 
 def test_a_subcommand_help_imports_none_of_the_heavy_packages():
