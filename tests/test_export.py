@@ -486,3 +486,42 @@ def test_retired_activity_gets_no_finding_the_audit_does_not_make(rich, tmp_path
     shown = {(r[h.index("Code")], r[h.index("Record")], r[h.index("Field")]) for r in rows[1:]
              if not str(r[0]).startswith("(continued)") and r[h.index("Code")]}
     assert shown == {(f.code, f.record, f.field) for f in review.findings}
+
+
+def _formatted_cells(path: Path) -> dict[str, tuple]:
+    """Every sheet's cells (value, type, text kept as text, bold, italic, colours, wrap), row heights,
+    column widths, print setup and images, as a reader of the workbook sees them."""
+    wb = openpyxl.load_workbook(path)
+    out = {}
+    for ws in wb.worksheets:
+        cells = [(c.coordinate, c.value, c.data_type, c.quotePrefix, c.font.b, c.font.i, c.font.sz,
+                  c.font.color.rgb if c.font.color else None,
+                  c.fill.fgColor.rgb if c.fill.fill_type else None,
+                  c.alignment.wrap_text, c.alignment.vertical)
+                 for row in ws.iter_rows() for c in row if c.value is not None]
+        heights = {r: d.height for r, d in ws.row_dimensions.items() if d.height}
+        widths = {k: d.width for k, d in ws.column_dimensions.items()}
+        setup = (ws.page_setup.paperSize, ws.page_setup.orientation, ws.page_setup.scale, ws.print_title_rows,
+                 ws.print_title_cols, ws.freeze_panes, ws.sheet_state, ws.oddHeader.left.text,
+                 [b.id for b in ws.row_breaks.brk], {n: ws.tables[n].ref for n in ws.tables}, len(ws._images))
+        out[ws.title] = (cells, heights, widths, setup)
+    wb.close()
+    return out
+
+
+def test_documented_openpyxl_writer_gives_the_same_workbook(monkeypatch, tmp_path):
+    """Where the raw row writer is not supported (et_xmlfile 1.x, lxml, another openpyxl), openpyxl's
+    documented write-only API writes the same workbook: every value, format, height and print setting."""
+    from audit_lib.export import stream
+
+    register = load_register(SAMPLES["mobikin"])
+    write_workbook(register, tmp_path / "raw.xlsx", as_of="2026-06-01", generated=GENERATED)
+    monkeypatch.setattr(stream, "raw_supported", lambda ws: False)
+    write_workbook(register, tmp_path / "documented.xlsx", as_of="2026-06-01", generated=GENERATED)
+    raw, documented = _formatted_cells(tmp_path / "raw.xlsx"), _formatted_cells(tmp_path / "documented.xlsx")
+    assert list(documented) == list(raw)
+    for name in raw:
+        assert documented[name] == raw[name], name
+    cards = raw["Record cards"][0]
+    # a missing item is marked: bold on a red fill
+    assert any(c[1] == "Not recorded" and c[4] and c[8] == "00FFC7CE" for c in cards)
