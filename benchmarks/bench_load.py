@@ -5,10 +5,10 @@
 
 ``--sizes``: cold (``ROPA_NO_CACHE=1``) and warm-cache loads at each size, each against the
 baseline of the same files in the same run, the peak RSS of a fresh process doing a cold
-load, and the slope (time per activity from one size to the next: linear when it stays
-flat). ``--big-mb 60``: the same for one activities file of about that many MB (under the
-64 MB limit for one file). A register whose activities exceed the limit is split into an
-``activities/`` folder of files.
+load (and of one running the baseline), and the slope (time per activity from one size to
+the next: linear when it stays flat). ``--big-mb 60``: the same for one activities file of
+about that many MB (under the 64 MB limit for one file). A register whose activities exceed
+the limit is split into an ``activities/`` folder of files.
 
 Baseline, measured in the same run on the same files: ``yaml.load(text, Loader=yaml.CSafeLoader)``
 of every YAML file (parsing only: no validation, no cross-reference checks, no line numbers).
@@ -91,15 +91,22 @@ def peak_kb():
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 from audit_lib.io.loader import load_register
 before = peak_kb()
-load_register(sys.argv[1])
+load_register(__import__("pathlib").Path(sys.argv[1]))
 print(before, peak_kb())
 """
 
 
-def load_rss_mb(folder: Path) -> tuple[float, float]:
-    """(max RSS after imports, max RSS after one load) in MB, measured in a fresh process."""
-    done = subprocess.run([sys.executable, "-c", _RSS_SCRIPT, str(folder)], capture_output=True, text=True,
-                          check=True)
+_BASE_RSS_SCRIPT = _RSS_SCRIPT.replace("from audit_lib.io.loader import load_register",
+                                      "from benchmarks.bench_load import baseline as load_register")
+
+
+def load_rss_mb(folder: Path, script: str = _RSS_SCRIPT) -> tuple[float, float]:
+    """(max RSS after imports, max RSS after one load) in MB, measured in a fresh process
+    (``script``: the baseline's instead)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parent.parent),
+                                                        os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", script, str(folder)], capture_output=True, text=True,
+                          check=True, env=env)
     before, after = (int(x) / 1024 for x in done.stdout.split())
     return before, after
 
@@ -200,7 +207,7 @@ def cold_and_warm(folder: Path, runs: int, cache_dir: Path) -> dict[str, float]:
     os.environ["ROPA_NO_CACHE"] = "1"
     before, after = load_rss_mb(folder)
     r = {"base": statistics.median(base), "cold": statistics.median(cold), "warm": statistics.median(warm),
-         "rss_mb": after, "rss_imports_mb": before,
+         "rss_mb": after, "rss_imports_mb": before, "base_rss_mb": load_rss_mb(folder, _BASE_RSS_SCRIPT)[1],
          "megabytes": sum(p.stat().st_size for p in folder.rglob("*.y*ml")) / 1e6}
     r["cold_ratio"], r["warm_ratio"] = r["cold"] / r["base"], r["warm"] / r["base"]
     return r
@@ -209,7 +216,7 @@ def cold_and_warm(folder: Path, runs: int, cache_dir: Path) -> dict[str, float]:
 def sized_report(rows: list[tuple[str, int, dict[str, float]]], runs: int) -> str:
     lines = [f"median of {runs} runs; baseline = yaml.load(CSafeLoader) of the same files in the same run",
              f"{'register':>22} {'MB':>6} {'baseline':>9} {'cold':>8} {'ratio':>6} {'warm':>8} {'ratio':>6} "
-             f"{'RSS cold':>9} {'us/act cold':>11} {'slope':>6}"]
+             f"{'RSS cold':>9} {'RSS base':>9} {'us/act cold':>11} {'slope':>6}"]
     previous = None
     for name, n, r in rows:
         per = r["cold"] / n * 1e6
@@ -217,6 +224,7 @@ def sized_report(rows: list[tuple[str, int, dict[str, float]]], runs: int) -> st
         previous = per
         lines.append(f"{name:>22} {r['megabytes']:6.1f} {r['base']:8.3f}s {r['cold']:7.3f}s "
                      f"{r['cold_ratio']:6.2f} {r['warm']:7.3f}s {r['warm_ratio']:6.2f} {r['rss_mb']:7.0f}MB "
+                     f"{r['base_rss_mb']:7.0f}MB "
                      f"{per:11.0f} {slope}")
     lines.append("slope: cold time per activity relative to the row above (1.00 = linear). "
                  f"aim at 10,000: cold or warm < {AIM_SECONDS:.0f} s, RSS < {AIM_MB:.0f} MB; "

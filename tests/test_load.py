@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import audit_lib.io.loader as load_module
 import audit_lib.io.yaml_reader as yaml_reader
@@ -141,6 +143,21 @@ def test_a_valid_register_of_several_mb_loads(big_register):
     assert size > 3_000_000
     reg = load_register(big_register)
     assert len(reg.activities) == 3500
+
+
+def test_a_cold_load_holds_no_more_than_a_few_times_the_register_in_memory(big_register):
+    # The text, its libyaml copy and the whole document used to be held while the records were
+    # built (peak ~17x the file size); now one file at a time, each record's data dropped once built.
+    size = sum(p.stat().st_size for p in big_register.glob("*.yaml"))
+    load_register(big_register)  # imports and reference data first
+    tracemalloc.start()
+    try:
+        reg = load_register(big_register)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(reg.activities) == 3500
+    assert peak < 11 * size, f"peak {peak / 2**20:.0f} MB for {size / 2**20:.1f} MB of YAML"
 
 
 # -- one pass, located messages ---------------------------------------------------------------------
@@ -792,3 +809,66 @@ def test_no_cache_when_turned_off(register_copy, cached, monkeypatch, tmp_path):
     load_register(folder)
     assert len(cached) == 2
     assert not list((tmp_path / "cache").glob("*.pickle"))
+
+
+# -- the reader builds exactly what PyYAML builds -------------------------------------------------
+
+
+def _register_texts() -> list[bytes]:
+    paths = sorted((ROOT / "ropa").rglob("*.y*ml")) + sorted((ROOT / "tests" / "data").rglob("*.y*ml"))
+    return [p.read_bytes() for p in paths]
+
+
+def _outcome(text: str | bytes):
+    try:
+        data, duplicates = yaml_reader.read_yaml(text)
+    except yaml_reader.YamlProblem as problem:
+        return ("refused", problem.code, problem.message, problem.line)
+    return ("read", repr(data), [type(v).__name__ for v in _leaves(data)], duplicates)
+
+
+def _leaves(data):
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield k
+            yield from _leaves(v)
+    elif isinstance(data, list):
+        for v in data:
+            yield from _leaves(v)
+    else:
+        yield data
+
+
+def test_reader_builds_what_pyyaml_builds_from_every_register_file_bytes_or_text():
+    texts = _register_texts()
+    assert len(texts) > 10
+    for raw in texts:
+        text = raw.decode("utf-8-sig")
+        expected = yaml.load(text, Loader=RegisterYamlLoader)
+        outcome = _outcome(raw)
+        assert outcome == _outcome(text)
+        assert outcome[1] == repr(expected) and outcome[3] == []
+
+
+_SCALAR_TEXTS = ["NO", "yes", "012", "0x1F", "1e3", "1.10", "-.inf", ".nan", "~", "null", "true", "",
+                 "2026-02-30", "1:20", "1_000", "<<", "a: b", "- x", "'q'", "&a", "*a", "!!int 1", "\ufeff",
+                 "é", "#c", "{", "]"]
+
+
+@given(st.recursive(
+    st.sampled_from(_SCALAR_TEXTS) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(_SCALAR_TEXTS), inner,
+                                                               max_size=4),
+    max_leaves=20), st.sampled_from(["block", "flow"]), st.randoms())
+@settings(max_examples=300, deadline=None)
+def test_reader_agrees_with_pyyaml_on_fuzzed_text_and_bytes_give_the_same_problems(doc, style, rnd):
+    text = yaml.safe_dump(doc, default_flow_style=style == "flow", allow_unicode=True)
+    if rnd.random() < 0.5:  # unquote or damage a scalar: plain scalars, tags, anchors, syntax errors
+        cut = rnd.randrange(len(text) + 1)
+        damage = rnd.choice(["'", '"', "&a ", "*a", "!!int ", "<<: ", ":", "\n  - ", "{", "\ufeff"])
+        text = text[:cut] + damage + text[cut:]
+    outcome = _outcome(text)
+    assert _outcome(text.encode()) == outcome
+    assert _outcome(b"\xef\xbb\xbf" + text.encode()) == _outcome(text)
+    if outcome[0] == "read" and not outcome[3]:
+        assert outcome[1] == repr(yaml.load(text, Loader=RegisterYamlLoader))

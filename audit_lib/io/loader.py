@@ -10,6 +10,7 @@ against the model and checks the references between records.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 from collections.abc import Iterable
@@ -195,22 +196,33 @@ _ALIASES = {"organization": "organisation", "security_measures": "security"}
 
 @dataclass
 class _Source:
+    """One parsed register file. Its text is not kept: the line of a problem is found by
+    reading the file again (problems are rare; a 60 MB file's text and line map are not)."""
+
     path: Path
     kind: str
-    text: str
     data: Any
+    folder: Path
     prefix: tuple = ()
     _lines: dict[tuple, int] | None = None
 
     def line(self, path: tuple) -> int | None:
         if self._lines is None:
-            self._lines = line_map(self.text)
+            self._lines = _line_map_of(self.path, self.folder)
         full = (*self.prefix, *path)
         while full:
             if full in self._lines:
                 return self._lines[full]
             full = full[:-1]
         return self._lines.get((), None)
+
+
+def _line_map_of(path: Path, folder: Path) -> dict[tuple, int]:
+    """The line map of a register file, read again (an empty map when it can no longer be read)."""
+    try:
+        return line_map(read_file(path, folder, MAX_FILE_BYTES).decode("utf-8-sig"))
+    except (FileRefused, UnicodeDecodeError):
+        return {}
 
 
 class _Collector:
@@ -264,35 +276,38 @@ def _discover(folder: Path, out: _Collector) -> list[tuple[Path, str]]:
 
 
 def _read(path: Path, kind: str, out: _Collector, folder: Path | None = None,
-          raw: bytes | None = None) -> _Source | None:
+          raw: bytes | None = None, digest: _Digest | None = None) -> _Source | None:
     """The parsed text of one register file of ``folder`` (default: the file's own folder), or None
     after reporting why it cannot be read (:func:`audit_lib.io.files.read_file` decides);
-    ``raw``: its bytes, when already read."""
+    ``raw``: its bytes, when already read; ``digest``: fed the file's text."""
+    folder = path.parent if folder is None else folder
     if raw is None:
         try:
-            raw = read_file(path, path.parent if folder is None else folder, MAX_FILE_BYTES)
+            raw = read_file(path, folder, MAX_FILE_BYTES)
         except FileRefused as refused:
             out.add(UNREADABLE, path, refused.message)
             return None
     try:
-        text = raw.decode("utf-8-sig")
+        raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         out.add(UNREADABLE, path, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
                                   "save the file as UTF-8", line=line)
         return None
-    if "\x00" in text:
+    if b"\x00" in raw:
         out.add(UNREADABLE, path, "file contains NUL bytes: it is not a text file",
-                line=text[: text.index("\x00")].count("\n") + 1)
+                line=raw[: raw.index(b"\x00")].count(b"\n") + 1)
         return None
     try:
-        data, duplicates = read_yaml(text)
+        data, duplicates = read_yaml(raw)
     except YamlProblem as problem:
         out.add(problem.code, path, problem.message, line=problem.line)
         return None
     for line, key in duplicates:
         out.add(DUPLICATE_KEY, path, duplicate_key_message(key), line=line, field=str(key))
-    return _Source(path, kind, text, data)
+    if digest is not None:
+        digest.add(path, raw)
+    return _Source(path, kind, data, folder)
 
 
 def _records(src: _Source, out: _Collector) -> list[tuple[int, dict]] | None:
@@ -424,13 +439,30 @@ def _check_parents(recipients: dict[str, _Record], out: _Collector) -> None:
                     path=(*rec.path, "parent"), record=rid, field="parent")
 
 
-def _hash(sources: list[_Source], folder: Path) -> str:
-    digest = hashlib.sha256()
-    for src in sorted(sources, key=lambda s: str(s.path)):
-        digest.update(str(src.path.relative_to(folder)).encode())
-        digest.update(b"\0")
-        digest.update(src.text.encode())
-    return digest.hexdigest()
+class _Digest:
+    """SHA-256 of the register's files (relative name, NUL, text), in the order of their names.
+
+    Fed as files are read; a file read before one whose name sorts first waits, so the text
+    of every file need not be kept until the end.
+    """
+
+    def __init__(self, paths: Iterable[Path], folder: Path):
+        self.folder = folder
+        self.order = sorted(paths, key=str)
+        self.next = 0
+        self.waiting: dict[Path, bytes] = {}
+        self.sha = hashlib.sha256()
+
+    def add(self, path: Path, raw: bytes) -> None:
+        self.waiting[path] = raw.removeprefix(codecs.BOM_UTF8)
+        while self.next < len(self.order) and self.order[self.next] in self.waiting:
+            name = self.order[self.next]
+            self.sha.update(str(name.relative_to(self.folder)).encode() + b"\0")
+            self.sha.update(self.waiting.pop(name))
+            self.next += 1
+
+    def hexdigest(self) -> str:
+        return self.sha.hexdigest()
 
 
 def _folder_error(folder: Path, message: str) -> RegisterError:
@@ -512,11 +544,10 @@ def _load_register(folder: Path, raw: dict[Path, bytes] | None = None) -> Regist
         raise _folder_error(folder, "empty folder: no register files "
                                     "(organisation.yaml, activities.yaml, ...)")
     raw = raw or {}
-    sources = [s for s in (_read(p, kind, out, folder, raw.get(p)) for p, kind in files) if s is not None]
+    digest = _Digest((p for p, _ in files), folder)
     # A reference to a record that is there but invalid, or to any record of a kind whose
     # file could not be read, is not reported again as "unknown id": the cause already is.
-    read = {s.path for s in sources}
-    unreadable = {kind for p, kind in files if p not in read}
+    unreadable: set[str] = set()
     lists: dict[str, list[_Record]] = {k: [] for k, f in KINDS.items() if f.many}
     invalid_ids: dict[str, set[str]] = {k: set() for k in lists}
     if not any(kind == "organisation" for _, kind in files):
@@ -526,38 +557,46 @@ def _load_register(folder: Path, raw: dict[Path, bytes] | None = None) -> Regist
     singles: dict[str, Any] = {}
     single_src: dict[str, _Source] = {}
     context: dict[str, Any] = {}
-    # The taxonomy goes first: its extensions widen the vocabulary the others are checked against.
-    for src in sorted(sources, key=lambda s: s.kind != "taxonomy"):
-        if src.kind != "taxonomy" and "vocabulary" not in context:
+    # One file at a time, read, validated and its document dropped (a 60 MB file's document
+    # and its records never coexist in full). The taxonomy goes first: its extensions widen
+    # the vocabulary the others are checked against.
+    for path, kind in sorted(files, key=lambda f: f[1] != "taxonomy"):
+        src = _read(path, kind, out, folder, raw.pop(path, None), digest)
+        if src is None:
+            unreadable.add(kind)
+            continue
+        if kind != "taxonomy" and "vocabulary" not in context:
             context["vocabulary"] = _vocabulary(singles.get("taxonomy"), out,
                                                 single_src.get("taxonomy"))
-        file_kind = KINDS[src.kind]
+        file_kind = KINDS[kind]
         if file_kind.many:
             records = _records(src, out)
+            src.data = None
             if records is None:
-                unreadable.add(src.kind)
+                unreadable.add(kind)
                 continue
-            for i, item in records:
+            for n, (i, item) in enumerate(records):
+                records[n] = None
                 rid = _record_id(i, item)
                 obj = _validate(file_kind.model, item, src, (i,), rid, out, context)
                 if obj is not None:
-                    lists[src.kind].append(_Record(obj, src, (i,), str(obj.id)))
+                    lists[kind].append(_Record(obj, src, (i,), str(obj.id)))
                 elif item.get("id") is not None:
-                    invalid_ids[src.kind].add(rid)
+                    invalid_ids[kind].add(rid)
         else:
-            if src.kind in single_src:
-                out.add(SHAPE, src, f"{src.kind} is defined twice (also in {single_src[src.kind].path})")
+            data, src.data = src.data, None
+            if kind in single_src:
+                out.add(SHAPE, src, f"{kind} is defined twice (also in {single_src[kind].path})")
                 continue
-            single_src[src.kind] = src
-            data = src.data if src.data is not None else {}
+            single_src[kind] = src
+            data = data if data is not None else {}
             if not isinstance(data, dict):
-                out.add(SHAPE, src, f"must be a mapping of {src.kind} fields, got {shown(data)}")
+                out.add(SHAPE, src, f"must be a mapping of {kind} fields, got {shown(data)}")
                 continue
-            record = str(data.get("name") or src.kind) if src.kind == "organisation" else src.kind
+            record = str(data.get("name") or kind) if kind == "organisation" else kind
             obj = _validate(file_kind.model, data, src, (), record, out, context)
             if obj is not None:
-                singles[src.kind] = obj
-
+                singles[kind] = obj
     index = {kind: _check_ids(records, _what(kind), out) for kind, records in lists.items()}
 
     def check_references(record: Any, src: _Source, path: tuple, rid: str) -> None:
@@ -584,4 +623,4 @@ def _load_register(folder: Path, raw: dict[Path, bytes] | None = None) -> Regist
     values: dict[str, Any] = {KINDS[name].attribute: [r.obj for r in records]
                               for name, records in lists.items()}
     values.update({KINDS[name].attribute: obj for name, obj in singles.items()})
-    return Register(**values, source_path=str(folder), source_hash=_hash(sources, folder))
+    return Register(**values, source_path=str(folder), source_hash=digest.hexdigest())

@@ -243,7 +243,7 @@ MERGE_MESSAGE = ("YAML merge key '<<' is not allowed in a register: write the fi
                  "out in full")
 
 
-def _fast_load(text: str) -> tuple[Any, list[tuple[int, Any]]]:
+def _fast_load(text: str | bytes) -> tuple[Any, list[tuple[int, Any]]]:
     """Build the document straight from libyaml's events; return (data, duplicate keys).
 
     Plain scalars are read by :func:`resolve_plain` (YAML 1.2 core schema). Stops at the
@@ -251,78 +251,89 @@ def _fast_load(text: str) -> tuple[Any, list[tuple[int, Any]]]:
     MAX_DEPTH (_TooDeep), an explicit tag other than ``!!str``, a merge key (_TagRefused),
     a mapping or list used as a key and a second document (YamlProblem); reports every key
     repeated in one mapping as (line, key), which PyYAML would silently overwrite.
+
+    The loop keeps the open container, whether it is a list and its pending key in local
+    variables (the outer ones on a stack), and reads an event's mark only to report it.
     """
     loader = _Base(text)
     get_event = loader.get_event
     resolved: dict[str, Any] = {}
-    stack: list[Any] = []
-    keys: list[Any] = []
+    resolved_get = resolved.get
+    outer: list[tuple[Any, bool]] = []
     duplicates: list[tuple[int, Any]] = []
     root: Any = None
+    top: Any = None  # the open container (None: at the top of the document)
+    in_list = False
+    key: Any = _NO_KEY  # the key read in the open mapping, waiting for its value
+    depth = 0
     documents = 0
+    scalar_event, alias_event = ScalarEvent, AliasEvent
+    mapping_start, sequence_start = MappingStartEvent, SequenceStartEvent
+    mapping_end, sequence_end = MappingEndEvent, SequenceEndEvent
+    no_key, str_tag, plain_tags = _NO_KEY, _STR_TAG, _PLAIN_TAGS
     try:
         while True:
             event = get_event()
             cls = event.__class__
-            if cls is ScalarEvent:
+            if cls is scalar_event:
                 if event.anchor is not None:
                     raise _AliasFound(event.start_mark.line + 1)
                 obj = event.value
                 tag = event.tag
                 if tag is None:
                     if event.implicit[0]:
-                        try:
-                            obj = resolved[obj]
-                        except KeyError:
-                            obj = resolved[obj] = resolve_plain(obj)
-                elif tag != _STR_TAG and tag != "!":
+                        value = resolved_get(obj, no_key)
+                        if value is no_key:
+                            value = resolved[obj] = resolve_plain(obj)
+                        obj = value
+                elif tag != str_tag and tag != "!":
                     raise _TagRefused(event.start_mark.line + 1, _tag_message(tag))
-                container = False
-            elif cls is MappingStartEvent or cls is SequenceStartEvent:
+                if in_list:
+                    top.append(obj)
+                elif key is not no_key:
+                    top[key] = obj
+                    key = no_key
+                elif top is None:
+                    root = obj
+                else:
+                    if obj == "<<" and tag is None and event.implicit[0]:
+                        raise _TagRefused(event.start_mark.line + 1, MERGE_MESSAGE)
+                    if obj in top:
+                        duplicates.append((event.start_mark.line + 1, obj))
+                    key = obj
+            elif cls is mapping_end or cls is sequence_end:
+                top, in_list = outer.pop()
+                key = no_key
+                depth -= 1
+            elif cls is mapping_start or cls is sequence_start:
                 if event.anchor is not None:
                     raise _AliasFound(event.start_mark.line + 1)
-                if event.tag not in _PLAIN_TAGS[cls]:
+                if event.tag not in plain_tags[cls]:
                     raise _TagRefused(event.start_mark.line + 1, _tag_message(event.tag))
-                if len(stack) >= MAX_DEPTH:
+                if depth >= MAX_DEPTH:
                     raise _TooDeep(event.start_mark.line + 1)
-                obj = {} if cls is MappingStartEvent else []
-                container = True
-            elif cls is MappingEndEvent or cls is SequenceEndEvent:
-                stack.pop()
-                keys.pop()
-                continue
-            elif cls is AliasEvent:
+                obj = {} if cls is mapping_start else []
+                if in_list:
+                    top.append(obj)
+                elif key is not no_key:
+                    top[key] = obj
+                elif top is None:
+                    root = obj
+                else:
+                    raise YamlProblem("YAML syntax error: a mapping or list cannot be a key: write the "
+                                      "key as text", event.start_mark.line + 1)
+                outer.append((top, in_list))
+                top, in_list, key = obj, cls is sequence_start, no_key
+                depth += 1
+            elif cls is alias_event:
                 raise _AliasFound(event.start_mark.line + 1)
             elif cls is DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     raise YamlProblem("YAML syntax error: expected a single document in the stream, but "
                                       "found another document", event.start_mark.line + 1)
-                continue
             elif cls is StreamEndEvent:
                 break
-            else:
-                continue
-            if not stack:
-                root = obj
-            elif stack[-1].__class__ is list:
-                stack[-1].append(obj)
-            elif keys[-1] is _NO_KEY:
-                if container:
-                    raise YamlProblem("YAML syntax error: a mapping or list cannot be a key: write the "
-                                      "key as text", event.start_mark.line + 1)
-                if obj == "<<" and event.implicit[0] and event.tag is None:
-                    raise _TagRefused(event.start_mark.line + 1, MERGE_MESSAGE)
-                if obj in stack[-1]:
-                    duplicates.append((event.start_mark.line + 1, obj))
-                keys[-1] = obj
-                continue
-            else:
-                stack[-1][keys[-1]] = obj
-                keys[-1] = _NO_KEY
-            if container:
-                stack.append(obj)
-                keys.append(_NO_KEY)
     finally:
         loader.dispose()
     return root, duplicates
@@ -351,11 +362,19 @@ def line_map(text: str) -> dict[tuple, int]:
     return lines
 
 
-def read_yaml(text: str) -> tuple[Any, list[tuple[int, Any]]]:
+def read_yaml(text: str | bytes) -> tuple[Any, list[tuple[int, Any]]]:
     """The document in ``text`` and its repeated keys as (line, key); raise :class:`YamlProblem`.
 
-    A refusal by libyaml's own nesting limit gives the same "too deep" problem as ours.
+    ``text`` may be the file's bytes, already checked to be UTF-8 (libyaml then reads them
+    without a second copy of the text); a syntax error is then reported from the decoded
+    text, exactly as for a ``str``. A refusal by libyaml's own nesting limit gives the same
+    "too deep" problem as ours.
     """
+    if isinstance(text, bytes):
+        try:
+            return _fast_load(text)
+        except (yaml.YAMLError, RecursionError):
+            text = text.decode("utf-8-sig")
     try:
         return _fast_load(text)
     except yaml.YAMLError as exc:

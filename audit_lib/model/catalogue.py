@@ -217,15 +217,30 @@ def references(record: BaseModel) -> Iterator[tuple[tuple, str, str]]:
     The path is of field names and list positions (``("sources", 0, "party")``); a
     reference marked ``whole`` is reported at the record holding it.
     """
-    for name, mark, many, _ in _reference_fields(type(record)):
-        value = getattr(record, name)
-        if value is None:
+    found: list[tuple[tuple, str, str]] = []
+    _collect(record, (), found)
+    return iter(found)
+
+
+def _collect(record: BaseModel, prefix: tuple, found: list[tuple[tuple, str, str]]) -> None:
+    """Append the references of ``record`` (at ``prefix``) to ``found``: one pass, no generators."""
+    values = record.__dict__
+    for name, mark, many, _ in _reference_fields(record.__class__):
+        value = values[name]
+        if value is None or (many and not value):
             continue
-        items = enumerate(value) if many else ((None, value),)
-        for index, item in items:
-            path = (name,) if index is None else (name, index)
-            if mark is not None:
-                yield (() if mark.whole else path), mark.kind, item
+        if mark is not None:
+            kind = mark.kind
+            if mark.whole and many:
+                found.extend((prefix, kind, item) for item in value)
+            elif mark.whole:
+                found.append((prefix, kind, value))
+            elif many:
+                found.extend(((*prefix, name, index), kind, item) for index, item in enumerate(value))
             else:
-                for inner, kind, ref in references(item):
-                    yield (*path, *inner), kind, ref
+                found.append(((*prefix, name), kind, value))
+        elif many:
+            for index, item in enumerate(value):
+                _collect(item, (*prefix, name, index), found)
+        else:
+            _collect(value, (*prefix, name), found)

@@ -295,6 +295,12 @@ def _as_evidence(value: Any) -> Any:
     return value
 
 
+_FIELDS_SETS: dict[frozenset[str], set[str]] = {}
+"""One set of field names per distinct combination, shared by the records that set those fields."""
+_LAST_FIELDS_SET: dict[type, set[str]] = {}
+"""The shared set the last record of each model used (most records of a kind set the same fields)."""
+
+
 class RopaModel(BaseModel):
     """Base: unknown keys are errors, never silently ignored."""
 
@@ -305,6 +311,20 @@ class RopaModel(BaseModel):
         coerce_numbers_to_str=True,
         use_enum_values=False,
     )
+
+    @model_validator(mode="after")
+    def _share_fields_set(self) -> Any:
+        # Records are frozen, and pydantic copies this set before changing it (model_copy),
+        # so records that set the same fields can share one: it is over a third of the
+        # memory of a loaded register (a set per record, ~20 records per activity).
+        names = self.__pydantic_fields_set__
+        shared = _LAST_FIELDS_SET.get(self.__class__)
+        if shared != names:
+            shared = _FIELDS_SETS.setdefault(frozenset(names), names) if len(_FIELDS_SETS) < 4096 else names
+            _LAST_FIELDS_SET[self.__class__] = shared
+        if shared is not names:
+            object.__setattr__(self, "__pydantic_fields_set__", shared)
+        return self
 
 
 class Assumption(RopaModel):
