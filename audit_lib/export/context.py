@@ -50,8 +50,9 @@ class ExportContext:
     """True for the workbook: rows too tall to print are split into continuation rows (csv/json: False)."""
     _diagram: tuple[bytes | None, str | None] | None = None
 
-    @property
+    @cached_property
     def names(self) -> dict[str, str]:
+        """Recipient id -> name (built once: every card and row looks names up)."""
         return {r.id: r.name for r in self.register.recipients}
 
     @cached_property

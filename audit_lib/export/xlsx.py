@@ -507,9 +507,11 @@ class _Writer:
         if n == 0 and sheet.kind == "human":
             n, row = 1, row + 1
             append(row, convert(ws, [Mark(FILLER, "info")] + [None] * (ncols - 1), row), LINE_PT)
-        for k in sheet.page_breaks:  # filled while the rows were generated
-            if 1 < k <= len(starts):
-                ws.row_breaks.append(Break(id=starts[k - 1] - 1))
+        # filled while the rows were generated; set once: RowBreak.append re-checks the whole list
+        # (quadratic in the number of record cards)
+        breaks = [Break(id=starts[k - 1] - 1) for k in sheet.page_breaks if 1 < k <= len(starts)]
+        if breaks:
+            ws.row_breaks.brk = (*ws.row_breaks.brk, *breaks)
         if n and not sheet.fit_page:
             self._add_table(ws, sheet, header_row, row)
         if sheet.image_png:
