@@ -308,7 +308,8 @@ def _normalise(text: str, names: Sequence[str]) -> str:
     for name in names[:3]:
         text = text.replace(name, "<path>")
     text = re.sub(r"/tmp/[^\s:'\"]+", "<path>", text)
-    text = re.sub(r"\d+", "N", text)
+    text = re.sub(r"'[^']*'|\"[^\"]*\"", "'...'", text)  # the value echoed: not part of the cause
+    text = re.sub(r"\d+", "N", text).replace(" (run with --debug for details)", "")
     return text[:160]
 
 
@@ -401,7 +402,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = time.perf_counter()
     base = baseline_findings()
     counts = dict.fromkeys(KINDS, 0)
-    causes: dict[tuple[str, str], tuple[int, str]] = {}  # (kind, cause) -> (count, smallest reproducer)
+    causes: dict[Finding, tuple[int, set[str], str]] = {}  # -> (count, commands, smallest reproducer)
     tried = [0]
 
     @seed(args.seed)
@@ -414,10 +415,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         found, _ = check(case, subprocess_too=sub, timeout=args.timeout)
         for kind in {k for k, _ in found}:
             counts[kind] += 1
-        for key in set(found):
-            n, shown = causes.get(key, (0, ""))
+        for kind, cause in set(found):
+            command, _, why = cause.partition(": ")
+            n, where, shown = causes.get((kind, why), (0, set(), ""))
             text = case.describe()
-            causes[key] = (n + 1, text if not shown or len(text) < len(shown) else shown)
+            smallest = text if not shown or len(text) < len(shown) else shown
+            causes[kind, why] = (n + 1, where | {command}, smallest)
         if tried[0] % 100 == 0:
             print(f"  ... {tried[0]} examples, {sum(counts.values())} findings", file=sys.stderr, flush=True)
 
@@ -432,8 +435,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{LABELS[kind]:>28}: {counts[kind]}")
     print(f"\ndistinct causes: {len(causes)}")
     order = sorted(causes.items(), key=lambda kv: (KINDS.index(kv[0][0]), -kv[1][0]))
-    for (kind, cause), (n, repro) in order:
-        print(f"\n[{kind}] x{n}  {cause}\n{repro}")
+    for (kind, cause), (n, where, repro) in order:
+        print(f"\n[{kind}] x{n} ({', '.join(sorted(where))})  {cause}\n{repro}")
     return 1 if causes or base else 0
 
 

@@ -257,9 +257,10 @@ def _into_closed_pipe(args: list[str], read_first_line: bool) -> tuple[int, str]
     proc = subprocess.Popen([sys.executable, "-m", "audit_lib.cli", *args], stdout=w,
                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=ropa_env(), cwd=ROOT)
     os.close(w)
-    if read_first_line:
-        with os.fdopen(r, "rb") as reader:
-            reader.readline()
+    if read_first_line:  # like head -1: read byte by byte up to the first newline, then leave
+        while (byte := os.read(r, 1)) and byte != b"\n":
+            pass
+        os.close(r)
     try:
         _, err = proc.communicate(timeout=60)
     except subprocess.TimeoutExpired:
@@ -444,7 +445,8 @@ def test_import_xlsx_force_never_deletes_other_registers(workbooks, tmp_path):
     (parent / "notes.txt").write_text("my notes\n", encoding="utf-8")
     before = snapshot(parent)
     run = _import(workbooks["noconsent"], parent, "--force")  # a typo for ropa/neworg
-    assert_refused(run, "notes.txt", code=None)
+    assert_refused(run, code=None)
+    assert "notes.txt" in run.err or "dearmob" in run.err, run  # names what it would not delete
     assert snapshot(parent) == before
 
 
@@ -536,7 +538,7 @@ def test_full_filesystem_during_a_write_is_one_message(tmp_path, name):
     command = {"notice.md": ["notice", DEARMOB, "--gaps", tmp_path / "gaps.md"],
                "flows.svg": ["graph", DEARMOB]}.get(name, ["export", DEARMOB, "--no-diagram"])
     run = ropa(*command, "-o", full / name, code=ENOSPC_BOOTSTRAP, env={"FULL_DIR": str(full)})
-    assert_refused(run, name)
+    assert_refused(run, name, code=None)
     assert list(full.iterdir()) == []  # no partial file, no temporary file left
 
 
