@@ -262,8 +262,10 @@ def run_in_process(argv: Sequence[str], timeout: int = 60) -> Outcome:
     def alarm(signum, frame):
         raise Hang
 
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.alarm(timeout)
+    # keep any timer already set (pytest-timeout uses SIGALRM too): restore it afterwards
+    previous, (pending, _) = signal.signal(signal.SIGALRM, alarm), signal.getitimer(signal.ITIMER_REAL)
+    started = time.monotonic()
+    signal.setitimer(signal.ITIMER_REAL, timeout)
     code: int | None
     hang, escaped = False, ""
     try:
@@ -278,8 +280,10 @@ def run_in_process(argv: Sequence[str], timeout: int = 60) -> Outcome:
     except BaseException as exc:  # noqa: BLE001 - anything escaping main() is a finding
         code, escaped = None, f"{type(exc).__name__}: {exc}"
     finally:
-        signal.alarm(0)
+        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if pending:
+            signal.setitimer(signal.ITIMER_REAL, max(pending - (time.monotonic() - started), 0.001))
     texts = []
     for stream in (out, err):
         with contextlib.suppress(Exception):
