@@ -326,26 +326,26 @@ def judge(command: str, outcome: Outcome, names: Sequence[str]) -> list[tuple[st
         found.append(("hang", f"{command}: no answer"))
     if outcome.escaped:
         found.append(("traceback", f"{command}: escaped main(): {_normalise(outcome.escaped, names)}"))
-    for line in outcome.err.splitlines():
+    for line in outcome.err.split("\n"):
         if "internal error" in line.lower():
             found.append(("crash", f"{command}: {_normalise(line, names)}"))
             break
     if outcome.code == 3 and not any(k == "crash" for k, _ in found):
         found.append(("crash", f"{command}: exit 3"))
     if "Traceback" in both:
-        last = [ln for ln in both.splitlines() if ln and not ln.startswith((" ", "Traceback"))]
+        last = [ln for ln in both.split("\n") if ln and not ln.startswith((" ", "Traceback"))]
         found.append(("traceback", f"{command}: {_normalise(last[-1] if last else '?', names)}"))
     bad = CONTROL_RE.search(both)
     if bad:
         stream = "stdout" if CONTROL_RE.search(outcome.out) else "stderr"
         found.append(("control", f"{command}: raw {bad.group()!r} on {stream}"))
     if PY_WARNING_RE.search(outcome.err):
-        line = next(ln for ln in outcome.err.splitlines() if PY_WARNING_RE.search(ln))
+        line = next(ln for ln in outcome.err.split("\n") if PY_WARNING_RE.search(ln))
         found.append(("warning", f"{command}: {_normalise(line.split(': ', 1)[-1], names)}"))
     if outcome.code is not None and outcome.code not in (0, 1, 2) and outcome.code != 3:
         found.append(("exit", f"{command}: exit {outcome.code}"))
     if outcome.code == INVALID_CODE.get(command, 1) and not found:
-        for line in outcome.err.splitlines():
+        for line in outcome.err.split("\n"):
             if line.strip() and not line.startswith(GLOBAL_NOTES) and not any(n in line for n in names):
                 found.append(("unnamed", f"{command}: {_normalise(line, names)}"))
                 break

@@ -53,6 +53,8 @@ TAG_ON_DATE = Case(("validate", "{reg}"), (Mutation("security.yaml", 118, "tag",
 C1_IN_FIELD = Case(("validate", "{reg}"), (Mutation("systems.yaml", 28, "replace", r'"\x9b31m"'),))
 ESCAPE_IN_ASSUMPTIONS = Case(("audit", "{reg}", "--assumptions"),
                              (Mutation("activities.yaml", 5, "replace", r'"\e[2K\e[1A ok"'),))
+NEWLINE_IN_VALUE = Case(("validate", "{reg}"), (Mutation("systems.yaml", 86, "delete"),))
+HOUR_25 = Case(("validate", "{reg}"), (Mutation("organisation.yaml", 28, "replace", "2018-05-24T25:00:00"),))
 
 
 @FUZZ
@@ -63,6 +65,8 @@ ESCAPE_IN_ASSUMPTIONS = Case(("audit", "{reg}", "--assumptions"),
 @example(case=_on_sample(TAG_ON_DATE))
 @example(case=_on_sample(C1_IN_FIELD))
 @example(case=_on_sample(ESCAPE_IN_ASSUMPTIONS))
+@example(case=_on_sample(NEWLINE_IN_VALUE))
+@example(case=_on_sample(HOUR_25))
 def test_every_command_keeps_its_contract_on_a_hostile_register(case):
     assert _verdict(case) == []
 
