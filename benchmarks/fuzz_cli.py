@@ -13,7 +13,14 @@ a fresh process disagreeing with this one; then every distinct cause with its sm
 reproducer. The baseline is the unmutated register, run through every command in the same run:
 it must give none of these.
 
-(Before the issue-18 fixes: 600 CLI runs gave 6 internal errors.)
+Before the issue-18 fixes: 600 CLI runs gave 6 internal errors. On the code the red-team tests were
+written against (seed 7, 5,000 examples, 459 s): 400 crashes (exit 3), 95 raw control characters,
+1 error line naming no file, 0 tracebacks, 0 hangs, 0 Python warnings, 0 disagreements in 50
+fresh processes; the unmutated baseline 0. The causes: explicit YAML tags on a scalar they do
+not fit (``!!bool null``: KeyError, ``!!timestamp text``: AttributeError, ``!!int text``,
+``!!float null``: ValueError), impossible YAML 1.1 timestamps (``2018-05-24T25:00:00``,
+``2026-02-30``, ``0000-01-01``), integers over 4,300 digits, control characters echoed raw in
+messages and in ``audit`` tables, a newline echoed inside a one-line message.
 
 tests/test_fuzz_cli.py runs the same strategies under hypothesis with a few hundred examples.
 """

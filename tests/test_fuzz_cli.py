@@ -73,5 +73,6 @@ def test_every_command_keeps_its_contract_on_a_hostile_register(case):
 
 @settings(FUZZ, max_examples=max(EXAMPLES // 25, 4))
 @given(case=fuzz.cases)
+@example(case=_on_sample(HOUR_25))
 def test_a_fresh_process_keeps_the_contract_and_agrees_with_a_warm_one(case):
     assert _verdict(case, subprocess_too=True) == []
