@@ -1243,3 +1243,17 @@ class Register(RopaModel):
         if self.organisation.country:
             found.add(self.organisation.country)
         return found
+
+
+def _complete_models() -> None:
+    """Resolve the forward references (``ProcessingActivity.consent`` names a class defined
+    after it) now, so every model's field types are real classes from import on: code that
+    reads ``model_fields`` (the workbook's data sheets) sees the same types in every process,
+    not only after a first validation has resolved them."""
+    for model in list(globals().values()):
+        if (isinstance(model, type) and issubclass(model, BaseModel) and model.__module__ == __name__
+                and not model.__pydantic_complete__):
+            model.model_rebuild()
+
+
+_complete_models()
