@@ -169,7 +169,8 @@ def check_archive(path: Path) -> None:
             )
     if total > MAX_UNCOMPRESSED_BYTES:
         raise WorkbookError(
-            [f"{path}: {total / 2**30:.1f} GB uncompressed is over the {MAX_UNCOMPRESSED_BYTES // 2**30} GB limit"]
+            [f"{path}: {total / 2**30:.1f} GB uncompressed is over the "
+             f"{MAX_UNCOMPRESSED_BYTES // 2**30} GB limit"]
         )
     names = [i.filename for i in infos]
     if "xl/workbook.xml" not in names:
@@ -276,11 +277,22 @@ class _Cells:
                     continue
             elif kind == "e":
                 coord = f"{get_column_letter(c)}{r}"
-                what = "a date out of the range a workbook can hold" if coord in dates else f"an error value ({value})"
+                what = ("a date out of the range a workbook can hold" if coord in dates
+                        else f"an error value ({value})")
                 self.refuse(sheet, coord, f"{what}: type the value instead")
                 continue
+            elif kind == "unreadable":
+                try:
+                    number = float(value)
+                except ValueError:
+                    number = 0.0
+                message = (f"{value} is not a number a register can hold" if not math.isfinite(number)
+                           else f"{str(value)[:40]!r} cannot be read as a cell value")
+                self.refuse(sheet, f"{get_column_letter(c)}{r}", message)
+                continue
             elif isinstance(value, float) and (value != value or value in (math.inf, -math.inf)):
-                self.refuse(sheet, f"{get_column_letter(c)}{r}", f"{value} is not a number a register can hold")
+                self.refuse(sheet, f"{get_column_letter(c)}{r}",
+                            f"{value} is not a number a register can hold")
                 continue
             if c > len(values):
                 values.extend([None] * (c - len(values)))
@@ -288,15 +300,37 @@ class _Cells:
         return tuple(values)
 
 
-def _parse_sheet(wb: Any, ws: Any, cells: _Cells) -> list[tuple[int, tuple]]:
-    from openpyxl.worksheet._reader import WorkSheetParser
+def _parser(src: Any, wb: Any, ws: Any) -> Any:
+    """openpyxl's sheet parser, formulas kept, a cell it cannot convert kept as its raw text."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+    from openpyxl.worksheet._reader import VALUE_TAG, WorkSheetParser
 
+    class Parser(WorkSheetParser):
+        def parse_cell(self, element: Any) -> dict:
+            try:
+                return super().parse_cell(element)
+            except Exception as exc:
+                coord = element.get("r")
+                if coord:
+                    row, column = coordinate_to_tuple(coord)
+                    self.col_counter = column
+                else:
+                    self.col_counter += 1
+                    row, column = self.row_counter, self.col_counter
+                raw = element.findtext(VALUE_TAG, "")
+                return {"row": row, "column": column, "value": raw or str(exc), "data_type": "unreadable",
+                        "style_id": 0}
+
+    return Parser(src, ws._shared_strings, data_only=False, epoch=wb.epoch, date_formats=wb._date_formats,
+                  timedelta_formats=wb._timedelta_formats)
+
+
+def _parse_sheet(wb: Any, ws: Any, cells: _Cells) -> list[tuple[int, tuple]]:
     out: list[tuple[int, tuple]] = []
     r = 0
     with warnings.catch_warnings(record=True) as caught, ws._get_source() as src:
         warnings.simplefilter("always")
-        parser = WorkSheetParser(src, ws._shared_strings, data_only=False, epoch=wb.epoch,
-                                 date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+        parser = _parser(src, wb, ws)
         try:
             for r, row in parser.parse():
                 if r > MAX_ROWS:
@@ -329,8 +363,9 @@ def read_book(path: str | Path, wanted: Callable[[str], bool] = _needed) -> Book
         names = list(wb.sheetnames)
         for name in listed_sheets(wb):
             if name not in names and wanted(name):
-                problems.append(import_issue(f"sheet {name} is listed in the workbook but its content (its "
-                                             "part in the .xlsx archive) is missing or damaged: export again"))
+                problems.append(import_issue(f"sheet {name} is listed in the workbook but its content "
+                                             "(its part in the .xlsx archive) is missing or damaged: "
+                                             "export again"))
         rows = {ws.title: _parse_sheet(wb, ws, cells) for ws in wb.worksheets if wanted(ws.title)}
     finally:
         wb.close()
@@ -392,7 +427,8 @@ def join_overflow(value: Any, sheet: str, coord: str, overflow: dict[tuple[str, 
 # --------------------------------------------------------------------------
 
 
-def _table_records(book: Book, table: DataTable, issues: list[Issue | str], digest: Digest) -> list[BaseModel]:
+def _table_records(book: Book, table: DataTable, issues: list[Issue | str],
+                   digest: Digest) -> list[BaseModel]:
     if table.sheet not in book.sheetnames:
         if table.name == "organisation":
             issues.append(
@@ -431,7 +467,8 @@ def _table_records(book: Book, table: DataTable, issues: list[Issue | str], dige
         for i, raw in enumerate(values):
             if isinstance(raw, str) and raw.endswith("]"):
                 try:
-                    joined[i] = join_overflow(raw, table.sheet, f"{get_column_letter(i + 1)}{r}", book.overflow)
+                    coord = f"{get_column_letter(i + 1)}{r}"
+                    joined[i] = join_overflow(raw, table.sheet, coord, book.overflow)
                 except WorkbookError as exc:
                     issues.extend(exc.issues)
                     joined[i] = None
@@ -467,7 +504,8 @@ def _table_records(book: Book, table: DataTable, issues: list[Issue | str], dige
                 text = f"{table.sheet}!{where}: {rid}: {path or '-'}: {err['msg']}"
                 issues.append(dataclasses.replace(import_issue(text), field=path))
     if not headers:
-        issues.append(f"{table.sheet}!A1: the sheet is empty: not even its heading row (field names) is there")
+        issues.append(f"{table.sheet}!A1: the sheet is empty: not even its heading row (field names) "
+                      "is there")
     if not table.many and len(records) > 1:
         issues.append(f"{table.sheet}: {len(records)} rows, but there can be only one {table.name} record")
     return records
@@ -636,7 +674,8 @@ def foreign_entries(folder: str | Path) -> list[str]:
     if not folder.is_dir():
         return []
     return sorted(p.name + ("/" if p.is_dir() else "") for p in folder.iterdir()
-                  if not (p.name in KEPT_FILES and p.is_file() and not p.is_symlink()) and not _register_entry(p))
+                  if not (p.name in KEPT_FILES and p.is_file() and not p.is_symlink())
+                  and not _register_entry(p))
 
 
 def kept_files(folder: str | Path) -> list[str]:
@@ -1331,7 +1370,8 @@ def _workbook_sheets(book: Book, plan: EditPlan) -> dict[str, tuple[list[str], l
             joined = []
             for c, v in enumerate(values):
                 try:
-                    joined.append(join_overflow(v, spec.sheet, f"{get_column_letter(c + 1)}{r}", book.overflow))
+                    coord = f"{get_column_letter(c + 1)}{r}"
+                    joined.append(join_overflow(v, spec.sheet, coord, book.overflow))
                 except WorkbookError as exc:
                     plan.refused += exc.issues
                     joined.append(None)
@@ -1379,7 +1419,8 @@ def plan_edits(path: str | Path | Book, register: Register) -> EditPlan:
                 where = f"{spec.sheet}!{cell}"
                 name = spec.fields.get(header)
                 if name is None:
-                    if header in SKIPPED_COLUMNS or _short_header(header) in {_short_header(h) for h in SKIPPED_COLUMNS}:
+                    skipped = {_short_header(h) for h in SKIPPED_COLUMNS}
+                    if header in SKIPPED_COLUMNS or _short_header(header) in skipped:
                         continue
                     plan.refused.append(
                         Issue.of(
