@@ -60,6 +60,8 @@ MAX_UNCOMPRESSED_BYTES = 2 * 2**30
 MAX_RATIO = 250
 MAX_ROWS = 1_048_576
 MAX_COLUMNS = 200
+MAX_EXACT = 2**53
+"""Numbers beyond it are not whole numbers a spreadsheet keeps exactly: refused, not rounded."""
 
 FILES = {name: tuple(kind.kind for kind in kinds_in(name)) for name in catalogue.FILES}
 """Register file -> the data tables (record kinds) it holds, from the record catalogue."""
@@ -192,7 +194,40 @@ def open_workbook(path: str | Path, *, data_only: bool = True) -> Any:
             warnings.simplefilter("ignore")  # what openpyxl skips is found missing below, with its name
             return openpyxl.load_workbook(path, read_only=True, data_only=data_only, keep_links=False)
     except Exception as exc:
-        raise WorkbookError([f"{path}: cannot be read as a workbook ({type(exc).__name__}: {exc})"]) from None
+        damaged = _damaged_sheet(path)
+        problem = damaged or f"{path}: cannot be read as a workbook ({type(exc).__name__}: {exc})"
+        raise WorkbookError([problem]) from None
+
+
+def _damaged_sheet(path: Path) -> str | None:
+    """Which sheet's part stops openpyxl from opening the workbook (XML not well-formed, an entity)."""
+    from defusedxml.ElementTree import fromstring, iterparse
+
+    def local(tag: str) -> str:
+        return tag.rsplit("}", 1)[-1]
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            sheets = [el for el in fromstring(zf.read("xl/workbook.xml")).iter() if local(el.tag) == "sheet"]
+            tree = fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+            rels = {el.get("Id"): el.get("Target", "") for el in tree.iter() if local(el.tag) == "Relationship"}
+            for sheet in sheets:
+                rid = next((v for k, v in sheet.attrib.items() if local(k) == "id"), None)
+                target = rels.get(rid, "")
+                member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+                if member not in names:
+                    continue
+                try:
+                    with zf.open(member) as fh:
+                        for _ in iterparse(fh):
+                            pass
+                except Exception as exc:
+                    return (f"sheet {sheet.get('name')}: cannot be read: its part {member} is not well-formed "
+                            f"XML or holds a forbidden construct ({type(exc).__name__}: {exc})")
+    except Exception:
+        return None
+    return None
 
 
 def listed_sheets(wb: Any) -> list[str]:
@@ -480,16 +515,24 @@ def _table_records(book: Book, table: DataTable, issues: list[Issue | str],
         digest.add(table.sheet, joined)
         data: dict[str, Any] = {}
         cells: dict[str, str] = {}
+        letters = {name: letter for _, name, _, letter in columns}
         for i, name, structured, letter in columns:
             raw = joined[i] if i < len(joined) else None
             if raw is None:
                 continue
             coord = f"{letter}{r}"
             cells[name] = coord
+            if isinstance(raw, float) and abs(raw) > MAX_EXACT:
+                issues.append(import_issue(f"{table.sheet}!{coord}: {name}: the number {raw:g} is too large "
+                                           "to be kept exactly: type it as text", "ROPA-I003"))
+                continue
             try:
                 value = decode_cell(raw, structured)
             except (ValueError, json.JSONDecodeError) as exc:
                 issues.append(f"{table.sheet}!{coord}: {name}: not valid JSON ({exc})")
+                continue
+            except RecursionError:
+                issues.append(f"{table.sheet}!{coord}: {name}: JSON nested too deeply to be a field value")
                 continue
             if value is not None:
                 data[name] = value
@@ -499,7 +542,8 @@ def _table_records(book: Book, table: DataTable, issues: list[Issue | str],
             rid = data.get("id", f"row {r}")
             for err in exc.errors(include_url=False):
                 loc = err["loc"]
-                where = cells.get(str(loc[0]), f"row {r}") if loc else f"row {r}"
+                first = str(loc[0]) if loc else ""
+                where = cells.get(first) or f"{letters.get(first, 'A')}{r}"
                 path = ".".join(str(p) for p in loc)
                 text = f"{table.sheet}!{where}: {rid}: {path or '-'}: {err['msg']}"
                 issues.append(dataclasses.replace(import_issue(text), field=path))
@@ -802,8 +846,11 @@ def human_edits(path: str | Path | Book, register: Register, limit: int = 20) ->
         if spec is not None:
             id_col = [_short_header(h) for h in sheet.headers].index(spec.id_header)
             present = _ids(iter(got.items()), id_col)
-            for rid, r in _ids(iter(want.items()), id_col).items():
-                if rid not in present:
+            expected = _ids(iter(want.items()), id_col)
+            gone = [rid for rid in expected if rid not in present]
+            stale = [rid for rid in present if rid not in expected]  # ids renamed in data.* since the export
+            for rid, r in expected.items():
+                if rid in gone and len(gone) > len(stale):
                     where = f"{name}!{get_column_letter(id_col + 1)}{r}"
                     deleted.append(Issue.of(
                         "ROPA-I004",
