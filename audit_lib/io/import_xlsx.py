@@ -211,7 +211,8 @@ def _damaged_sheet(path: Path) -> str | None:
             names = set(zf.namelist())
             sheets = [el for el in fromstring(zf.read("xl/workbook.xml")).iter() if local(el.tag) == "sheet"]
             tree = fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-            rels = {el.get("Id"): el.get("Target", "") for el in tree.iter() if local(el.tag) == "Relationship"}
+            rels = {el.get("Id"): el.get("Target", "") for el in tree.iter()
+                    if local(el.tag) == "Relationship"}
             for sheet in sheets:
                 rid = next((v for k, v in sheet.attrib.items() if local(k) == "id"), None)
                 target = rels.get(rid, "")
@@ -223,22 +224,12 @@ def _damaged_sheet(path: Path) -> str | None:
                         for _ in iterparse(fh):
                             pass
                 except Exception as exc:
-                    return (f"sheet {sheet.get('name')}: cannot be read: its part {member} is not well-formed "
+                    return (f"sheet {sheet.get('name')}: cannot be read: its part {member} is not "
+                            "well-formed "
                             f"XML or holds a forbidden construct ({type(exc).__name__}: {exc})")
     except Exception:
         return None
     return None
-
-
-def listed_sheets(wb: Any) -> list[str]:
-    """The sheet names xl/workbook.xml lists (openpyxl leaves out a sheet whose part is missing)."""
-    from defusedxml.ElementTree import fromstring
-
-    try:
-        root = fromstring(wb._archive.read("xl/workbook.xml"))
-    except Exception:
-        return list(wb.sheetnames)
-    return [el.get("name", "") for el in root.iter() if el.tag.rsplit("}", 1)[-1] == "sheet"]
 
 
 # --------------------------------------------------------------------------
@@ -335,7 +326,7 @@ class _Cells:
         return tuple(values)
 
 
-def _parser(src: Any, wb: Any, ws: Any) -> Any:
+def _parser(src: Any, shared_strings: Any, wb: Any) -> Any:
     """openpyxl's sheet parser, formulas kept, a cell it cannot convert kept as its raw text."""
     from openpyxl.utils.cell import coordinate_to_tuple
     from openpyxl.worksheet._reader import VALUE_TAG, WorkSheetParser
@@ -356,30 +347,59 @@ def _parser(src: Any, wb: Any, ws: Any) -> Any:
                 return {"row": row, "column": column, "value": raw or str(exc), "data_type": "unreadable",
                         "style_id": 0}
 
-    return Parser(src, ws._shared_strings, data_only=False, epoch=wb.epoch, date_formats=wb._date_formats,
+    return Parser(src, shared_strings, data_only=False, epoch=wb.epoch, date_formats=wb._date_formats,
                   timedelta_formats=wb._timedelta_formats)
 
 
-def _parse_sheet(wb: Any, ws: Any, cells: _Cells) -> list[tuple[int, tuple]]:
+def _parse_sheet(reader: Any, title: str, member: str, cells: _Cells) -> list[tuple[int, tuple]]:
     out: list[tuple[int, tuple]] = []
     r = 0
-    with warnings.catch_warnings(record=True) as caught, ws._get_source() as src:
+    wb = reader.wb
+    with warnings.catch_warnings(record=True) as caught, reader.archive.open(member) as src:
         warnings.simplefilter("always")
-        parser = _parser(src, wb, ws)
+        parser = _parser(src, reader.shared_strings, wb)
         try:
             for r, row in parser.parse():
                 if r > MAX_ROWS:
-                    cells.refuse(ws.title, f"A{r}", f"more than {MAX_ROWS} rows")
+                    cells.refuse(title, f"A{r}", f"more than {MAX_ROWS} rows")
                     break
                 dates = {m.group("cell") for w in caught if (m := _DATE_WARNING.match(str(w.message)))}
                 caught.clear()
-                values = cells.row(ws.title, r, row, dates)
+                values = cells.row(title, r, row, dates)
                 if any(v is not None for v in values):
                     out.append((r, values))
         except Exception as exc:
-            cells.refuse(ws.title, f"A{r + 1}", f"cannot be read from row {r + 1} on ({type(exc).__name__}: "
-                         f"{str(exc)[:120]})")
+            cells.refuse(title, f"A{r + 1}", f"sheet {title}: cannot be read from row {r + 1} on: its part "
+                         f"{member} is not well-formed XML or holds a forbidden construct "
+                         f"({type(exc).__name__}: {str(exc)[:120]})")
     return out
+
+
+def _reader(path: Path) -> Any:
+    """openpyxl's reader with the workbook, shared strings and styles read, no worksheet yet.
+
+    (``load_workbook(read_only=True)`` parses every sheet once just to size it; the import
+    parses each sheet it needs once, and no other.)
+    """
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
+
+    if not openpyxl.xml.DEFUSEDXML:
+        raise WorkbookError(
+            ["defusedxml is not installed: refusing to parse an untrusted workbook (pip install defusedxml)"]
+        )
+    reader = ExcelReader(path, read_only=True, keep_vba=False, data_only=False, keep_links=False)
+    try:
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+        return reader
+    except Exception as exc:
+        reader.archive.close()
+        problem = (_damaged_sheet(path)
+                   or f"{path}: cannot be read as a workbook ({type(exc).__name__}: {exc})")
+        raise WorkbookError([problem]) from None
 
 
 def read_book(path: str | Path, wanted: Callable[[str], bool] = _needed) -> Book:
@@ -391,19 +411,28 @@ def read_book(path: str | Path, wanted: Callable[[str], bool] = _needed) -> Book
     whose part is missing is refused too. Nothing is evaluated, nothing silently skipped.
     """
     path = Path(path)
-    wb = open_workbook(path, data_only=False)
+    check_archive(path)
+    reader = _reader(path)
     cells = _Cells()
     problems: list[Issue] = []
+    names: list[str] = []
+    rows: dict[str, list[tuple[int, tuple]]] = {}
     try:
-        names = list(wb.sheetnames)
-        for name in listed_sheets(wb):
-            if name not in names and wanted(name):
-                problems.append(import_issue(f"sheet {name} is listed in the workbook but its content "
-                                             "(its part in the .xlsx archive) is missing or damaged: "
-                                             "export again"))
-        rows = {ws.title: _parse_sheet(wb, ws, cells) for ws in wb.worksheets if wanted(ws.title)}
+        for sheet, rel in reader.parser.find_sheets():
+            member = rel.target.lstrip("/")
+            if member not in reader.valid_files:
+                if wanted(sheet.name):
+                    problems.append(import_issue(f"sheet {sheet.name} is listed in the workbook but its "
+                                                 "content (its part in the .xlsx archive) is missing: "
+                                                 "export again"))
+                continue
+            names.append(sheet.name)
+            if wanted(sheet.name) and "chartsheet" not in rel.Type:
+                rows[sheet.name] = _parse_sheet(reader, sheet.name, member, cells)
+    except Exception as exc:  # the workbook's own parts, not a sheet
+        problems.append(import_issue(f"{path}: cannot be read as a workbook ({type(exc).__name__}: {exc})"))
     finally:
-        wb.close()
+        reader.archive.close()
     problems += cells.problems
     if cells.count > len(cells.problems):
         problems.append(import_issue(f"... and {cells.count - len(cells.problems)} more cell(s) refused"))
@@ -584,7 +613,7 @@ def read_records(path: str | Path | Book) -> Records:
 # --------------------------------------------------------------------------
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml's emitter when PyYAML has it
     """Multi-line text as literal blocks; everything else as PyYAML's safe dumper writes it."""
 
 
