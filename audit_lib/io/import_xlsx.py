@@ -402,7 +402,7 @@ def _reader(path: Path) -> Any:
         raise WorkbookError([problem]) from None
 
 
-def read_book(path: str | Path, wanted: Callable[[str], bool] = _needed) -> Book:
+def read_book(path: str | Path, wanted: Callable[[str], bool] = _needed, *, overflow: bool = True) -> Book:
     """Read the sheets the import uses (data.*, Overflow and the checked visible sheets) in one pass.
 
     Every cell it cannot take as a typed value is refused with its sheet and cell (ROPA-I003):
@@ -439,7 +439,8 @@ def read_book(path: str | Path, wanted: Callable[[str], bool] = _needed) -> Book
     if problems:
         raise WorkbookError(problems)
     book = Book(path, names, rows)
-    book.overflow = _overflow(book)
+    if overflow:  # the export's Overflow sheet (other workbooks may have a sheet of that name)
+        book.overflow = _overflow(book)
     return book
 
 
