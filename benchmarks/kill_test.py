@@ -88,25 +88,48 @@ class Tally:
     states: dict[str, int] = field(default_factory=dict)
 
 
-def run_to_end(case: Case) -> float:
+def _watch(proc: subprocess.Popen, target: Path) -> float | None:
+    """Poll until the process's first temporary appears beside ``target``: that moment, or None."""
+    while proc.poll() is None:
+        if temporaries(target):
+            return time.perf_counter()
+        time.sleep(0.001)
+    return None
+
+
+def run_to_end(case: Case) -> tuple[float, float]:
+    """Run the command to the end: (its duration, the time its temporary exists before the rename)."""
     start = time.perf_counter()
-    proc = subprocess.run(case.command, env=_env(), capture_output=True, text=True)
+    proc = subprocess.Popen(case.command, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    seen = _watch(proc, case.target)
+    while seen is not None and proc.poll() is None and temporaries(case.target):
+        time.sleep(0.001)
+    renamed = time.perf_counter()
+    _, err = proc.communicate()
+    end = time.perf_counter()
     if proc.returncode != 0:
-        raise RuntimeError(f"{case.name} failed: {proc.stderr}")
-    return time.perf_counter() - start
+        raise RuntimeError(f"{case.name} failed: {err.decode(errors='replace')}")
+    return end - start, renamed - (seen or start)
 
 
-def kill_rounds(case: Case, kills: int, rng: random.Random, tally: Tally,
-                window: tuple[float, float] = (0.0, 1.2)) -> Tally:
-    """``kills`` rounds of start, SIGKILL after a random delay (``window``: fractions of one run's
-    duration), check; then one run to the end."""
-    duration = run_to_end(case)
+def kill_rounds(case: Case, kills: int, rng: random.Random, tally: Tally, writing: float = 0.5) -> Tally:
+    """``kills`` rounds of start, SIGKILL, check; then one run to the end.
+
+    A share ``writing`` of the kills lands while the command writes (a random moment after its
+    temporary appears, within 1.2x the time it existed in a full run); the others at a random
+    moment within 1.2x the duration of a full run.
+    """
+    duration, write_time = run_to_end(case)
     if case.old is not None:  # keep a known-good old target to compare with
         case.old = _tree(case.target) if case.target.is_dir() else case.target.read_bytes()
-    for _ in range(kills):
+    for i in range(kills):
+        before = set(temporaries(case.target))
         proc = subprocess.Popen(case.command, env=_env(), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(*window) * duration)
+        if i < kills * writing and _watch(proc, case.target) is not None:
+            time.sleep(rng.uniform(0, 1.2 * write_time))
+        elif i >= kills * writing:
+            time.sleep(rng.uniform(0, 1.2 * duration))
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
@@ -115,7 +138,7 @@ def kill_rounds(case: Case, kills: int, rng: random.Random, tally: Tally,
         tally.states[state.split(":")[0]] = tally.states.get(state.split(":")[0], 0) + 1
         if state.startswith("corrupt"):
             tally.corrupt.append(f"{case.name}: {state}")
-        tally.left_by_kills += len(temporaries(case.target))
+        tally.left_by_kills += len(set(temporaries(case.target)) - before)
         if state == "new" and case.old is not None:  # the run finished: what is there now is the baseline
             case.old = _tree(case.target) if case.target.is_dir() else case.target.read_bytes()
     run_to_end(case)

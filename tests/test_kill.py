@@ -17,7 +17,7 @@ from benchmarks.kill_test import Tally, export_case, import_case, kill_rounds
 def test_kill_9_never_corrupts_the_target_and_leaves_no_part_after_the_next_run(make, tmp_path):
     seed = random.randrange(2**32)
     case = make(tmp_path, MINIMAL)
-    tally = kill_rounds(case, 10, random.Random(seed), Tally(), window=(0.4, 1.1))
+    tally = kill_rounds(case, 10, random.Random(seed), Tally(), writing=0.7)
     assert tally.kills == 10
     assert tally.corrupt == [], f"seed {seed}"
     assert tally.left_after_next_run == 0, f"seed {seed}: {tally}"
