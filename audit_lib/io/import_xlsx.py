@@ -1,13 +1,17 @@
 """Read a standard-layout workbook (as exported, maybe edited in Excel) back into register YAML.
 
-The workbook is untrusted input. It is read with openpyxl in read-only mode, values
-not formulas, without external links, with defusedxml guarding the XML parser, and
-only after its size, its uncompressed size and its compression ratio are checked.
-Records come from the machine-readable ``data.*`` sheets (one column per field);
-text continued on the Overflow sheet is joined again. Each record is validated and
-every problem is reported with its sheet and cell. The YAML is written to a temporary
-folder, loaded with :func:`audit_lib.io.loader.load_register`, and only then moved into
-place (Art 30(3): the record is kept in writing; no half-written register).
+The workbook is untrusted input. Its zip directory is checked first (size, uncompressed
+size, compression ratio: zip bombs; macros), then each sheet the import needs is parsed once
+by openpyxl's parser behind defusedxml, and every cell is typed or refused with its sheet
+and cell (:func:`read_book`): no formula is evaluated, an error value, NaN, a date out of
+range, a value under a blank heading or past column 200 is a problem, never dropped.
+Records come from the machine-readable ``data.*`` sheets (one column per field); text
+continued on the Overflow sheet is joined again. Each record is validated; the YAML is
+written to a temporary folder, loaded with :func:`audit_lib.io.loader.load_register`, the
+visible sheets are compared with what the records render (a row deleted there only is
+refused), and only then is the folder swapped into place in one step (Art 30(3): the record
+is kept in writing; no half-written register). A folder holding anything but register files
+is never replaced (:func:`foreign_entries`).
 
 Into the register folder the workbook was exported from, :func:`apply_edits` reads the edits
 made to the visible sheets instead (Controller record, Recipients: found by heading text, not
