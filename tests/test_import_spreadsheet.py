@@ -229,6 +229,22 @@ def _formula(path: Path) -> Path:
     return path
 
 
+def _error_cell(path: Path) -> Path:
+    _cnil(path)
+    wb = openpyxl.load_workbook(path)
+    wb.active["H5"] = "#REF!"  # a broken reference, not the text of a purpose
+    wb.save(path)
+    return path
+
+
+def _far_cell(path: Path) -> Path:
+    _cnil(path)
+    wb = openpyxl.load_workbook(path)
+    wb.active.cell(5, 205).value = "Also the payroll provider"  # was cut off at column 200
+    wb.save(path)
+    return path
+
+
 def _corrupt(path: Path) -> Path:
     data = _cnil(path).read_bytes()
     path.write_bytes(data[: len(data) // 2])
@@ -259,6 +275,8 @@ def _macro(path: Path) -> Path:
     "make, name, reason",
     [
         (_formula, "f.xlsx", "Registre!H5: a formula"),
+        (_error_cell, "e.xlsx", "Registre!H5: an error value (#REF!)"),
+        (_far_cell, "w.xlsx", "Registre!GW5: a value past column 200"),
         (_corrupt, "c.xlsx", "not an .xlsx workbook"),
         (_other_shape, "o.xlsx", "no sheet has the headings of an ICO or CNIL register"),
         (_macro, "x.xlsx", "macro"),

@@ -453,3 +453,185 @@ def test_formula_macro_and_renamed_data_sheet_are_refused(minimal_register, tmp_
     with pytest.raises(WorkbookError, match="macro-enabled workbook is refused"):
         import_xlsx(tmp_path / "ropa.xlsm", tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------
+# Nothing is lost: the folder, a deletion, a sheet, a cell (issue 18)
+# --------------------------------------------------------------------------
+
+
+def _exported(tmp_path: Path) -> Path:
+    xlsx = tmp_path / "ropa.xlsx"
+    write_workbook(load_register(MINIMAL), xlsx, diagram=False)
+    return xlsx
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_force_never_replaces_a_folder_holding_other_registers(tmp_path, capsys):
+    import shutil
+
+    xlsx = _exported(tmp_path)
+    group = tmp_path / "ropa"
+    shutil.copytree(MINIMAL, group / "shop")
+    shutil.copytree(MINIMAL, group / "other")
+    (group / "notes.txt").write_text("mine", encoding="utf-8")
+    before = _tree(group)
+    assert main(["import-xlsx", str(xlsx), "-o", str(group), "--force"]) == 1  # -o ropa/ for ropa/neworg
+    err = capsys.readouterr().err
+    assert "not register files (notes.txt, other/, shop/)" in err and "nothing was written" in err
+    assert _tree(group) == before
+    with pytest.raises(WorkbookError, match="refusing to replace it"):  # the library refuses too
+        import_xlsx(xlsx, group)
+    assert _tree(group) == before and sorted(p.name for p in tmp_path.iterdir()) == ["ropa", "ropa.xlsx"]
+
+
+def test_force_replaces_register_files_and_keeps_accepted_risks_and_readme(tmp_path, capsys):
+    import shutil
+
+    xlsx = _exported(tmp_path)
+    folder = tmp_path / "shop"
+    shutil.copytree(MINIMAL, folder / "activities")  # a register split into list files ...
+    for p in (folder / "activities").iterdir():
+        if p.name != "activities.yaml":
+            p.rename(folder / p.name)
+    (folder / "accepted.yaml").write_text("[]\n", encoding="utf-8")
+    (folder / "README.md").write_text("# Our register\n", encoding="utf-8")
+    assert main(["import-xlsx", str(xlsx), "-o", str(folder), "--force"]) == 0
+    err = capsys.readouterr().err
+    assert "kept accepted.yaml, README.md" in err
+    assert (folder / "README.md").read_text(encoding="utf-8") == "# Our register\n"
+    assert (folder / "accepted.yaml").read_text(encoding="utf-8") == "[]\n"
+    assert not (folder / "activities").exists() and (folder / "activities.yaml").is_file()
+
+
+def test_a_problem_in_the_visible_sheets_is_found_before_the_folder_is_replaced(tmp_path, capsys):
+    import shutil
+
+    xlsx = _exported(tmp_path)
+    wb = openpyxl.load_workbook(xlsx)
+    ws = wb["Controller record"]
+    col = [c.value for c in ws[1]].index("Owner") + 1
+    marker = " [\u2026 continued on sheet Overflow, 'Controller record'!X2, 2 parts]"
+    ws.cell(2, col).value = "Head of Sales" + marker
+    wb.save(xlsx)
+    folder = tmp_path / "shop"
+    shutil.copytree(MINIMAL, folder)
+    (folder / "organisation.yaml").write_text("name: Keep me\n", encoding="utf-8")
+    before = _tree(folder)
+    assert main(["import-xlsx", str(xlsx), "-o", str(folder), "--force"]) == 1
+    err = capsys.readouterr().err
+    assert "are not all there" in err and "nothing was written" in err
+    assert _tree(folder) == before
+
+
+def test_a_row_deleted_on_the_controller_record_sheet_is_not_silently_imported(tmp_path):
+    xlsx = _exported(tmp_path)
+    wb = openpyxl.load_workbook(xlsx)
+    ws = wb["Controller record"]
+    ids = [c.value for c in ws["A"]]
+    last = max(i for i, v in enumerate(ids, 1)
+               if v not in (None, "Activity id") and "continued" not in str(v))
+    deleted = ids[last - 1]
+    ws.delete_rows(last)  # the last activity: no other cell moves
+    wb.save(xlsx)
+    with pytest.raises(WorkbookError) as err:
+        import_xlsx(xlsx, tmp_path / "out")
+    issue = err.value.issues[0]
+    assert issue.code == "ROPA-I004" and issue.record.startswith("Controller record!A")
+    assert f"activities[{deleted}] was deleted from sheet 'Controller record'" in issue.message
+    assert not (tmp_path / "out").exists()
+
+
+def _drop(xlsx: Path, out: Path, member_of: str | None = None, sheets: tuple[str, ...] = ()) -> Path:
+    """A copy of the workbook without the zip member of sheet ``member_of``, or without ``sheets``."""
+    if sheets:
+        wb = openpyxl.load_workbook(xlsx)
+        for name in sheets:
+            del wb[name]
+        wb.save(out)
+        return out
+    wb = openpyxl.load_workbook(xlsx, read_only=True)
+    member = next(ws._worksheet_path for ws in wb.worksheets if ws.title == member_of)
+    wb.close()
+    with zipfile.ZipFile(xlsx) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            if item.filename != member:
+                dst.writestr(item, src.read(item))
+    return out
+
+
+def test_a_deleted_data_sheet_or_a_missing_zip_member_is_a_problem(tmp_path):
+    xlsx = _exported(tmp_path)
+    no_systems = _drop(xlsx, tmp_path / "a.xlsx", sheets=("data.systems", "data.meta"))
+    with pytest.raises(WorkbookError, match=r"sheet data.systems is missing \(renamed or deleted\?\)"):
+        import_xlsx(no_systems, tmp_path / "out")
+    no_member = _drop(xlsx, tmp_path / "b.xlsx", member_of="data.activities")
+    with pytest.raises(WorkbookError, match="sheet data.activities is listed in the workbook but its"):
+        import_xlsx(no_member, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def patch_cell(xlsx: Path, sheet: str, coord: str, cell_xml: str) -> None:
+    """Replace the XML of cell ``coord`` of ``sheet`` (it must exist) by ``cell_xml``, as a hostile
+    or foreign writer could store it (``<c r="B2" t="n"><v>NaN</v></c>``)."""
+    import re
+
+    wb = openpyxl.load_workbook(xlsx, read_only=True)
+    member = next(ws._worksheet_path for ws in wb.worksheets if ws.title == sheet)
+    wb.close()
+    with zipfile.ZipFile(xlsx) as src:
+        items = [(item, src.read(item)) for item in src.infolist()]
+    with zipfile.ZipFile(xlsx, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item, data in items:
+            if item.filename == member:
+                data, n = re.subn(rf'<c r="{coord}"[^>]*?(?:/>|>.*?</c>)'.encode(), cell_xml.encode(), data,
+                                  count=1, flags=re.S)
+                assert n == 1, f"no cell {coord} in {sheet}"
+            dst.writestr(item, data)
+
+
+def _set_cell(xlsx: Path, sheet: str, row_id: str, column: str | int, value: Any,
+              fmt: str | None = None) -> str:
+    wb = openpyxl.load_workbook(xlsx)
+    ws = wb[sheet]
+    headers = [c.value for c in ws[1]]
+    r = next(c.row for c in ws["A"] if c.value == row_id)
+    col = headers.index(column) + 1 if isinstance(column, str) else column
+    cell = ws.cell(r, col)
+    cell.value = value
+    if fmt:
+        cell.number_format = fmt
+    wb.save(xlsx)
+    return cell.coordinate
+
+
+@pytest.mark.parametrize(
+    "column, value, fmt, reason",
+    [
+        ("owner", "#REF!", None, "an error value (#REF!)"),
+        ("retention", "<v>NaN</v>", None, "NaN is not a number"),
+        ("retention", "<v>-inf</v>", None, "-inf is not a number"),
+        ("owner", 10**9, "yyyy-mm-dd", "a date out of the range"),
+        ("blank", "Head of Sales", None, "a value in a column without a heading"),
+        (201, "Head of Sales", None, "a value past column 200"),
+    ],
+)
+def test_a_cell_the_import_cannot_read_is_a_problem_naming_sheet_and_cell(tmp_path, column, value, fmt,
+                                                                         reason):
+    xlsx = _exported(tmp_path)
+    if column == "blank":
+        wb = openpyxl.load_workbook(xlsx, read_only=True)
+        column = len(next(wb["data.activities"].iter_rows(max_row=1, values_only=True))) + 2
+        wb.close()
+    raw = isinstance(value, str) and value.startswith("<v>")
+    cell = _set_cell(xlsx, "data.activities", "orders", column, 0 if raw else value, fmt)
+    if raw:
+        patch_cell(xlsx, "data.activities", cell, f'<c r="{cell}" t="n">{value}</c>')
+    with pytest.raises(WorkbookError) as err:
+        import_xlsx(xlsx, tmp_path / "out")
+    assert any(i.record == f"data.activities!{cell}" and reason in i.message for i in err.value.issues), \
+        err.value.lines
+    assert not (tmp_path / "out").exists()

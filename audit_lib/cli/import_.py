@@ -32,7 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("kind", choices=("fides", "xlsx", "ods"), help="what the source is")
     p.add_argument("sources", nargs="+", metavar="SOURCE", help="Fides files or folders; one .xlsx or .ods")
     p.add_argument("-o", "--output", metavar="FOLDER", required=True, help="register folder to write")
-    p.add_argument("--force", action="store_true", help="replace the folder if it already holds files")
+    p.add_argument("--force", action="store_true",
+                   help="replace the register files of the folder (accepted.yaml and README are kept; a "
+                   "folder holding anything else is never replaced)")
     p.add_argument(
         "-q", "--quiet", action="store_true", help="print warnings and assumptions, not each mapping"
     )
@@ -48,12 +50,20 @@ def _print(issues: list[Issue], quiet: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from audit_lib.io.atomic import recover_folder
     from audit_lib.io.fides import FidesError, import_fides
+    from audit_lib.io.import_xlsx import refuse_foreign
     from audit_lib.io.spreadsheet import SpreadsheetError, import_spreadsheet
 
     out = Path(args.output)
+    restored = recover_folder(out)
+    if restored:
+        print(f"note: {restored}", file=sys.stderr)
     if out.exists() and not out.is_dir():
         raise CliExit(1, f"ropa import: {out} exists and is not a folder")
+    refused = refuse_foreign(out)
+    if refused is not None:
+        raise CliExit(1, f"ropa import: {refused.message}; nothing was written")
     if out.is_dir() and any(out.iterdir()) and not args.force:
         raise CliExit(1, f"ropa import: {out} is not empty; use --force to replace it")
     if not out.parent.is_dir():

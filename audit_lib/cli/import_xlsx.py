@@ -28,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--force",
         action="store_true",
-        help="replace the folder with the data.* sheets' records even if it holds a register",
+        help="replace the register files of the folder with the data.* sheets' records (accepted.yaml and "
+        "README are kept; a folder holding anything else is never replaced)",
     )
     p.add_argument(
         "--dry-run", action="store_true", help="show the diff of the visible-sheet edits; write nothing"
@@ -37,9 +38,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from audit_lib.io.import_xlsx import WorkbookError, import_xlsx
+    from audit_lib.io.atomic import recover_folder
+    from audit_lib.io.import_xlsx import WorkbookError, import_xlsx, refuse_foreign
 
     out = Path(args.output)
+    restored = recover_folder(out)
+    if restored:
+        print(f"note: {restored}", file=sys.stderr)
     if out.exists() and not out.is_dir():
         raise CliExit(1, f"ropa import-xlsx: {out} exists and is not a folder")
     if (out / "organisation.yaml").is_file() and not args.force:
@@ -48,8 +53,11 @@ def run(args: argparse.Namespace) -> int:
         raise CliExit(
             2, "ropa import-xlsx: --dry-run shows the edits against a register: give its folder as -o"
         )
+    refused = refuse_foreign(out)
+    if refused is not None:
+        raise CliExit(1, f"ropa import-xlsx: {refused.message}; nothing was written")
     if out.is_dir() and any(out.iterdir()) and not args.force:
-        raise CliExit(1, f"ropa import-xlsx: {out} is not empty; use --force to replace it")
+        raise CliExit(1, f"ropa import-xlsx: {out} is not empty; use --force to replace its register files")
     if not out.parent.is_dir():
         raise CliExit(1, f"ropa import-xlsx: folder {out.parent} does not exist")
     try:

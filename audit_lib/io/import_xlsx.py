@@ -1,13 +1,17 @@
 """Read a standard-layout workbook (as exported, maybe edited in Excel) back into register YAML.
 
-The workbook is untrusted input. It is read with openpyxl in read-only mode, values
-not formulas, without external links, with defusedxml guarding the XML parser, and
-only after its size, its uncompressed size and its compression ratio are checked.
-Records come from the machine-readable ``data.*`` sheets (one column per field);
-text continued on the Overflow sheet is joined again. Each record is validated and
-every problem is reported with its sheet and cell. The YAML is written to a temporary
-folder, loaded with :func:`audit_lib.io.loader.load_register`, and only then moved into
-place (Art 30(3): the record is kept in writing; no half-written register).
+The workbook is untrusted input. Its zip directory is checked first (size, uncompressed
+size, compression ratio: zip bombs; macros), then each sheet the import needs is parsed once
+by openpyxl's parser behind defusedxml, and every cell is typed or refused with its sheet
+and cell (:func:`read_book`): no formula is evaluated, an error value, NaN, a date out of
+range, a value under a blank heading or past column 200 is a problem, never dropped.
+Records come from the machine-readable ``data.*`` sheets (one column per field); text
+continued on the Overflow sheet is joined again. Each record is validated; the YAML is
+written to a temporary folder, loaded with :func:`audit_lib.io.loader.load_register`, the
+visible sheets are compared with what the records render (a row deleted there only is
+refused), and only then is the folder swapped into place in one step (Art 30(3): the record
+is kept in writing; no half-written register). A folder holding anything but register files
+is never replaced (:func:`foreign_entries`).
 
 Into the register folder the workbook was exported from, :func:`apply_edits` reads the edits
 made to the visible sheets instead (Controller record, Recipients: found by heading text, not
@@ -19,9 +23,13 @@ so the user is told, not silently ignored.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+import math
 import re
+import shutil
+import warnings
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -40,6 +48,7 @@ from audit_lib.io.cells import MARKER_RE, OVERFLOW_SHEET, escape_illegal
 from audit_lib.io.datasheets import (
     DATA_TABLES,
     META_SHEET,
+    PREFIX,
     DataTable,
     Digest,
     decode_cell,
@@ -55,6 +64,8 @@ MAX_UNCOMPRESSED_BYTES = 2 * 2**30
 MAX_RATIO = 250
 MAX_ROWS = 1_048_576
 MAX_COLUMNS = 200
+MAX_EXACT = 2**53
+"""Numbers beyond it are not whole numbers a spreadsheet keeps exactly: refused, not rounded."""
 
 FILES = {name: tuple(kind.kind for kind in kinds_in(name)) for name in catalogue.FILES}
 """Register file -> the data tables (record kinds) it holds, from the record catalogue."""
@@ -73,6 +84,31 @@ declare(
     "low",
     "Edit in a generated sheet not imported",
     remedy="Make the edit in a visible sheet the import reads, in the data.* sheets, or in the YAML.",
+)
+
+declare(
+    "ROPA-I003",
+    Stage.import_,
+    "error",
+    "Workbook cell cannot be read as a value",
+    remedy="Type the value in the cell named (no formula, no error value such as #REF!, a real date or "
+    "number), or move it under a column heading; then import again.",
+)
+declare(
+    "ROPA-I004",
+    Stage.import_,
+    "error",
+    "Record deleted on a visible sheet only",
+    remedy="A row deleted on a visible sheet does not delete the record: delete it in the data.* sheet too, "
+    "or import into the register's own folder, which applies the deletion as a diff.",
+)
+declare(
+    "ROPA-I005",
+    Stage.import_,
+    "error",
+    "Output folder holds files that are not the register's",
+    remedy="Give the register's own folder (ropa/<org>/) or an empty one; --force replaces only register "
+    "files and never deletes anything else.",
 )
 
 _WHERE = re.compile(r"^(?P<where>[^:\s][^:]*![A-Z]+\d+|[^:\s][^:]*![A-Z]+|data\.[a-z_]+): ")
@@ -113,7 +149,10 @@ class ImportResult:
 
 
 def check_archive(path: Path) -> None:
-    """Refuse files that are too big, not xlsx, or compressed suspiciously well (zip bombs)."""
+    """Refuse files that are too big, not xlsx, or compressed suspiciously well (zip bombs).
+
+    Only the zip directory is read here: nothing is decompressed before the sizes are known.
+    """
     if not path.is_file():
         raise WorkbookError([f"{path}: file not found"])
     size = path.stat().st_size
@@ -121,34 +160,33 @@ def check_archive(path: Path) -> None:
         raise WorkbookError([f"{path}: {size / 2**20:.0f} MB is over the {MAX_FILE_BYTES // 2**20} MB limit"])
     if not zipfile.is_zipfile(path):
         raise WorkbookError([f"{path}: not an .xlsx workbook (not a zip archive)"])
-    with zipfile.ZipFile(path) as zf:
-        total = 0
-        for info in zf.infolist():
-            total += info.file_size
-            ratio = info.file_size / info.compress_size if info.compress_size else 0
-            if ratio > MAX_RATIO and info.file_size > 10 * 2**20:
-                raise WorkbookError(
-                    [f"{path}: member {info.filename} expands {ratio:.0f}-fold: refusing a possible zip bomb"]
-                )
-        if total > MAX_UNCOMPRESSED_BYTES:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
+        raise WorkbookError([f"{path}: not an .xlsx workbook (damaged zip archive: {exc})"]) from None
+    total = 0
+    for info in infos:
+        total += info.file_size
+        ratio = info.file_size / info.compress_size if info.compress_size else 0
+        if ratio > MAX_RATIO and info.file_size > 10 * 2**20:
             raise WorkbookError(
-                [
-                    f"{path}: {total / 2**30:.1f} GB uncompressed is over the "
-                    f"{MAX_UNCOMPRESSED_BYTES // 2**30} GB limit"
-                ]
+                [f"{path}: member {info.filename} expands {ratio:.0f}-fold: refusing a possible zip bomb"]
             )
-        if "xl/workbook.xml" not in zf.namelist():
-            raise WorkbookError([f"{path}: not an .xlsx workbook (no xl/workbook.xml)"])
-        if path.suffix.lower() in (".xlsm", ".xltm") or any(
-            n.lower().endswith("vbaproject.bin") for n in zf.namelist()
-        ):
-            raise WorkbookError(
-                [f"{path}: a macro-enabled workbook is refused; save it as .xlsx without macros"]
-            )
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise WorkbookError(
+            [f"{path}: {total / 2**30:.1f} GB uncompressed is over the "
+             f"{MAX_UNCOMPRESSED_BYTES // 2**30} GB limit"]
+        )
+    names = [i.filename for i in infos]
+    if "xl/workbook.xml" not in names:
+        raise WorkbookError([f"{path}: not an .xlsx workbook (no xl/workbook.xml)"])
+    if path.suffix.lower() in (".xlsm", ".xltm") or any(n.lower().endswith("vbaproject.bin") for n in names):
+        raise WorkbookError([f"{path}: a macro-enabled workbook is refused; save it as .xlsx without macros"])
 
 
-def open_workbook(path: str | Path) -> Any:
-    """openpyxl workbook opened for untrusted input (read-only, values, no links, defusedxml)."""
+def open_workbook(path: str | Path, *, data_only: bool = True) -> Any:
+    """openpyxl workbook opened for untrusted input (read-only, no links, defusedxml)."""
     path = Path(path)
     check_archive(path)
     if not openpyxl.xml.DEFUSEDXML:
@@ -156,34 +194,282 @@ def open_workbook(path: str | Path) -> Any:
             ["defusedxml is not installed: refusing to parse an untrusted workbook (pip install defusedxml)"]
         )
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # what openpyxl skips is found missing below, with its name
+            return openpyxl.load_workbook(path, read_only=True, data_only=data_only, keep_links=False)
     except Exception as exc:
-        raise WorkbookError([f"{path}: cannot be read as a workbook ({type(exc).__name__}: {exc})"]) from None
+        damaged = _damaged_sheet(path)
+        problem = damaged or f"{path}: cannot be read as a workbook ({type(exc).__name__}: {exc})"
+        raise WorkbookError([problem]) from None
+
+
+def _damaged_sheet(path: Path) -> str | None:
+    """Which sheet's part stops openpyxl from opening the workbook (XML not well-formed, an entity)."""
+    from defusedxml.ElementTree import fromstring, iterparse
+
+    def local(tag: str) -> str:
+        return tag.rsplit("}", 1)[-1]
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            sheets = [el for el in fromstring(zf.read("xl/workbook.xml")).iter() if local(el.tag) == "sheet"]
+            tree = fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+            rels = {el.get("Id"): el.get("Target", "") for el in tree.iter()
+                    if local(el.tag) == "Relationship"}
+            for sheet in sheets:
+                rid = next((v for k, v in sheet.attrib.items() if local(k) == "id"), None)
+                target = rels.get(rid, "")
+                member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+                if member not in names:
+                    continue
+                try:
+                    with zf.open(member) as fh:
+                        for _ in iterparse(fh):
+                            pass
+                except Exception as exc:
+                    return (f"sheet {sheet.get('name')}: cannot be read: its part {member} is not "
+                            "well-formed "
+                            f"XML or holds a forbidden construct ({type(exc).__name__}: {exc})")
+    except Exception:
+        return None
+    return None
 
 
 # --------------------------------------------------------------------------
-# Cells, with the Overflow sheet joined back
+# Cells: one pass over each sheet read, every value typed or refused with its cell
 # --------------------------------------------------------------------------
+
+BOOLEAN_FORMULAS = {"=TRUE()": True, "=FALSE()": False}
+"""How LibreOffice writes a typed yes/no into .xlsx: read as the value, not refused as a formula."""
+MAX_CELL_PROBLEMS = 50
+"""Cell problems listed per workbook before '... and N more'."""
+_DATE_WARNING = re.compile(r"Cell (?P<cell>[A-Z]+\d+) is marked as a date")
 
 
 def sheet_rows(ws: Any) -> Iterator[tuple[int, tuple]]:
+    """(row number, values) of an openpyxl sheet as openpyxl reads it (no checks; for tools)."""
     for r, values in enumerate(ws.iter_rows(values_only=True), 1):
         if r > MAX_ROWS:
             raise WorkbookError([f"{ws.title}: more than {MAX_ROWS} rows"])
         yield r, values
 
 
-def read_overflow(wb: Any) -> dict[tuple[str, str], list[str]]:
-    """{(sheet, cell): [parts]} from the Overflow sheet."""
-    if OVERFLOW_SHEET not in wb.sheetnames:
-        return {}
+@dataclass
+class Book:
+    """The sheets of a workbook the import reads, each cell typed once (see :func:`read_book`)."""
+
+    path: Path
+    sheetnames: list[str]
+    rows: dict[str, list[tuple[int, tuple]]]
+    """Sheet -> (row number, values) of every row holding a value; a value is None, bool, int,
+    float, str or datetime."""
+    overflow: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+
+    def sheet(self, name: str) -> list[tuple[int, tuple]]:
+        return self.rows.get(name, [])
+
+
+def _needed(name: str) -> bool:
+    return name.startswith(PREFIX) or name == OVERFLOW_SHEET or name in CHECKED_SHEETS
+
+
+class _Cells:
+    """Turns openpyxl's parsed cells into values, collecting every cell it must refuse."""
+
+    def __init__(self) -> None:
+        self.problems: list[Issue] = []
+        self.count = 0
+
+    def refuse(self, sheet: str, coord: str, message: str) -> None:
+        self.count += 1
+        if len(self.problems) < MAX_CELL_PROBLEMS:
+            where = f"{sheet}!{coord}"
+            self.problems.append(Issue.of("ROPA-I003", f"{where}: {message}", record=where))
+
+    def row(self, sheet: str, r: int, cells: list[dict], dates: set[str]) -> tuple:
+        values: list[Any] = []
+        for cell in cells:
+            c, value, kind = cell["column"], cell["value"], cell["data_type"]
+            if value is None:
+                continue
+            if c > MAX_COLUMNS:
+                self.refuse(sheet, f"{get_column_letter(c)}{r}", f"a value past column {MAX_COLUMNS} "
+                            f"({get_column_letter(MAX_COLUMNS)}): no field is read there; move or delete it")
+                continue
+            if kind == "f":
+                text = str(getattr(value, "text", value))
+                if text in BOOLEAN_FORMULAS:
+                    value = BOOLEAN_FORMULAS[text]
+                else:
+                    self.refuse(sheet, f"{get_column_letter(c)}{r}", f"a formula ({text[:40]}): type the "
+                                "value instead; the import never evaluates formulas")
+                    continue
+            elif kind == "e":
+                coord = f"{get_column_letter(c)}{r}"
+                what = ("a date out of the range a workbook can hold" if coord in dates
+                        else f"an error value ({value})")
+                self.refuse(sheet, coord, f"{what}: type the value instead")
+                continue
+            elif kind == "unreadable":
+                try:
+                    number = float(value)
+                except ValueError:
+                    number = 0.0
+                message = (f"{value} is not a number a register can hold" if not math.isfinite(number)
+                           else f"{str(value)[:40]!r} cannot be read as a cell value")
+                self.refuse(sheet, f"{get_column_letter(c)}{r}", message)
+                continue
+            elif isinstance(value, float) and (value != value or value in (math.inf, -math.inf)):
+                self.refuse(sheet, f"{get_column_letter(c)}{r}",
+                            f"{value} is not a number a register can hold")
+                continue
+            if c > len(values):
+                values.extend([None] * (c - len(values)))
+            values[c - 1] = value
+        return tuple(values)
+
+
+def _parser(src: Any, shared_strings: Any, wb: Any) -> Any:
+    """openpyxl's sheet parser, formulas kept, a cell it cannot convert kept as its raw text."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+    from openpyxl.worksheet._reader import VALUE_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):
+        def parse_cell(self, element: Any) -> dict:
+            try:
+                return super().parse_cell(element)
+            except Exception as exc:
+                coord = element.get("r")
+                if coord:
+                    row, column = coordinate_to_tuple(coord)
+                    self.col_counter = column
+                else:
+                    self.col_counter += 1
+                    row, column = self.row_counter, self.col_counter
+                raw = element.findtext(VALUE_TAG, "")
+                return {"row": row, "column": column, "value": raw or str(exc), "data_type": "unreadable",
+                        "style_id": 0}
+
+    return Parser(src, shared_strings, data_only=False, epoch=wb.epoch, date_formats=wb._date_formats,
+                  timedelta_formats=wb._timedelta_formats)
+
+
+def _parse_sheet(reader: Any, title: str, member: str, cells: _Cells) -> list[tuple[int, tuple]]:
+    out: list[tuple[int, tuple]] = []
+    r = 0
+    wb = reader.wb
+    with warnings.catch_warnings(record=True) as caught, reader.archive.open(member) as src:
+        warnings.simplefilter("always")
+        parser = _parser(src, reader.shared_strings, wb)
+        try:
+            for r, row in parser.parse():
+                if r > MAX_ROWS:
+                    cells.refuse(title, f"A{r}", f"more than {MAX_ROWS} rows")
+                    break
+                dates = {m.group("cell") for w in caught if (m := _DATE_WARNING.match(str(w.message)))}
+                caught.clear()
+                values = cells.row(title, r, row, dates)
+                if any(v is not None for v in values):
+                    out.append((r, values))
+        except Exception as exc:
+            cells.refuse(title, f"A{r + 1}", f"sheet {title}: cannot be read from row {r + 1} on: its part "
+                         f"{member} is not well-formed XML or holds a forbidden construct "
+                         f"({type(exc).__name__}: {str(exc)[:120]})")
+    return out
+
+
+def _reader(path: Path) -> Any:
+    """openpyxl's reader with the workbook, shared strings and styles read, no worksheet yet.
+
+    (``load_workbook(read_only=True)`` parses every sheet once just to size it; the import
+    parses each sheet it needs once, and no other.)
+    """
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
+
+    if not openpyxl.xml.DEFUSEDXML:
+        raise WorkbookError(
+            ["defusedxml is not installed: refusing to parse an untrusted workbook (pip install defusedxml)"]
+        )
+    reader = ExcelReader(path, read_only=True, keep_vba=False, data_only=False, keep_links=False)
+    try:
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+        return reader
+    except Exception as exc:
+        reader.archive.close()
+        problem = (_damaged_sheet(path)
+                   or f"{path}: cannot be read as a workbook ({type(exc).__name__}: {exc})")
+        raise WorkbookError([problem]) from None
+
+
+def read_book(path: str | Path, wanted: Callable[[str], bool] = _needed, *, overflow: bool = True) -> Book:
+    """Read the sheets the import uses (data.*, Overflow and the checked visible sheets) in one pass.
+
+    Every cell it cannot take as a typed value is refused with its sheet and cell (ROPA-I003):
+    a formula (LibreOffice's =TRUE()/=FALSE() excepted), an error value (#REF!, #N/A ...), a
+    date out of range, NaN or infinity, a value past column 200; a sheet listed in the workbook
+    whose part is missing is refused too. Nothing is evaluated, nothing silently skipped.
+    """
+    path = Path(path)
+    check_archive(path)
+    reader = _reader(path)
+    cells = _Cells()
+    problems: list[Issue] = []
+    names: list[str] = []
+    rows: dict[str, list[tuple[int, tuple]]] = {}
+    try:
+        for sheet, rel in reader.parser.find_sheets():
+            member = rel.target.lstrip("/")
+            if member not in reader.valid_files:
+                if wanted(sheet.name):
+                    problems.append(import_issue(f"sheet {sheet.name} is listed in the workbook but its "
+                                                 "content (its part in the .xlsx archive) is missing: "
+                                                 "export again"))
+                continue
+            names.append(sheet.name)
+            if wanted(sheet.name) and "chartsheet" not in rel.Type:
+                rows[sheet.name] = _parse_sheet(reader, sheet.name, member, cells)
+    except Exception as exc:  # the workbook's own parts, not a sheet
+        problems.append(import_issue(f"{path}: cannot be read as a workbook ({type(exc).__name__}: {exc})"))
+    finally:
+        reader.archive.close()
+    problems += cells.problems
+    if cells.count > len(cells.problems):
+        problems.append(import_issue(f"... and {cells.count - len(cells.problems)} more cell(s) refused"))
+    if problems:
+        raise WorkbookError(problems)
+    book = Book(path, names, rows)
+    if overflow:  # the export's Overflow sheet (other workbooks may have a sheet of that name)
+        book.overflow = _overflow(book)
+    return book
+
+
+def _overflow(book: Book) -> dict[tuple[str, str], list[str]]:
     parts: dict[tuple[str, str], dict[int, str]] = {}
-    for r, values in sheet_rows(wb[OVERFLOW_SHEET]):
+    problems = []
+    for r, values in book.sheet(OVERFLOW_SHEET):
         if r == 1 or not values or values[0] is None:
             continue
         sheet, cell, part, text = (list(values) + [None] * 4)[:4]
+        if not isinstance(part, int | float) or isinstance(part, bool) or part != int(part):
+            problems.append(f"{OVERFLOW_SHEET}!C{r}: part number {part!r} is not a whole number")
+            continue
         parts.setdefault((str(sheet), str(cell)), {})[int(part)] = "" if text is None else str(text)
+    if problems:
+        raise WorkbookError(problems)
     return {k: [v[i] for i in sorted(v)] for k, v in parts.items()}
+
+
+def read_overflow(wb: Any) -> dict[tuple[str, str], list[str]]:
+    """{(sheet, cell): [parts]} from the Overflow sheet of an openpyxl workbook (for tools)."""
+    if OVERFLOW_SHEET not in wb.sheetnames:
+        return {}
+    book = Book(Path(), list(wb.sheetnames), {OVERFLOW_SHEET: list(sheet_rows(wb[OVERFLOW_SHEET]))})
+    return _overflow(book)
 
 
 def join_overflow(value: Any, sheet: str, coord: str, overflow: dict[tuple[str, str], list[str]]) -> Any:
@@ -210,57 +496,77 @@ def join_overflow(value: Any, sheet: str, coord: str, overflow: dict[tuple[str, 
 # --------------------------------------------------------------------------
 
 
-def _table_records(
-    wb: Any, table: DataTable, overflow: dict, issues: list[str], digest: Digest
-) -> list[BaseModel]:
-    if table.sheet not in wb.sheetnames:
+def _table_records(book: Book, table: DataTable, issues: list[Issue | str],
+                   digest: Digest) -> list[BaseModel]:
+    if table.sheet not in book.sheetnames:
         if table.name == "organisation":
             issues.append(
                 f"sheet {table.sheet} is missing: this is not a workbook written by "
                 "`ropa export` (standard layout)"
             )
-        elif META_SHEET in wb.sheetnames:  # the export writes every data sheet, even an empty one
+        else:  # the export writes every data sheet, even an empty one
             issues.append(
                 f"sheet {table.sheet} is missing (renamed or deleted?): its records cannot be read; the "
-                f"workbook's sheets are {', '.join(wb.sheetnames)}"
+                f"workbook's sheets are {', '.join(book.sheetnames)}"
             )
         return []
-    ws = wb[table.sheet]
     kinds = dict(field_kinds(table.model))
     headers: list[str | None] = []
     records: list[BaseModel] = []
-    for r, values in sheet_rows(ws):
-        if r == 1:
+    columns: list[tuple[int, str, bool, str]] = []
+    for r, values in book.sheet(table.sheet):
+        if not headers:
+            if r != 1:
+                issues.append(f"{table.sheet}!A1: the heading row (field names) is missing")
+                return []
             digest.add(table.sheet, values)
-            headers = [None if v is None else str(v).strip() for v in values][:MAX_COLUMNS]
+            headers = [None if v is None else str(v).strip() for v in values]
             for c, h in enumerate(headers, 1):
                 if h is not None and h not in kinds:
                     issues.append(
                         f"{table.sheet}!{get_column_letter(c)}1: unknown column '{h}' (expected "
                         f"one of: {', '.join(kinds)})"
                     )
+                elif h is not None:
+                    columns.append((c - 1, h, kinds[h], get_column_letter(c)))
             continue
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
+        joined = list(values)
+        for i, raw in enumerate(values):
+            if isinstance(raw, str) and raw.endswith("]"):
+                try:
+                    coord = f"{get_column_letter(i + 1)}{r}"
+                    joined[i] = join_overflow(raw, table.sheet, coord, book.overflow)
+                except WorkbookError as exc:
+                    issues.extend(exc.issues)
+                    joined[i] = None
+            if raw is not None and (i >= len(headers) or headers[i] is None):
+                issues.append(import_issue(
+                    f"{table.sheet}!{get_column_letter(i + 1)}{r}: a value in a column without a heading "
+                    "(no field is read there): give the column a field name or move the value",
+                    "ROPA-I003"))
+        digest.add(table.sheet, joined)
         data: dict[str, Any] = {}
         cells: dict[str, str] = {}
-        joined = []
-        for c, raw in enumerate(values, 1):
-            try:
-                joined.append(join_overflow(raw, table.sheet, f"{get_column_letter(c)}{r}", overflow))
-            except WorkbookError as exc:
-                issues.extend(exc.issues)
-                joined.append(None)
-        digest.add(table.sheet, joined)
-        for c, (name, raw) in enumerate(zip(headers, joined, strict=False), 1):
-            if name not in kinds:
+        letters = {name: letter for _, name, _, letter in columns}
+        for i, name, structured, letter in columns:
+            raw = joined[i] if i < len(joined) else None
+            if raw is None:
                 continue
-            coord = f"{get_column_letter(c)}{r}"
+            coord = f"{letter}{r}"
             cells[name] = coord
+            if isinstance(raw, float) and abs(raw) > MAX_EXACT:
+                issues.append(import_issue(f"{table.sheet}!{coord}: {name}: the number {raw:g} is too large "
+                                           "to be kept exactly: type it as text", "ROPA-I003"))
+                continue
             try:
-                value = decode_cell(raw, kinds[name])
+                value = decode_cell(raw, structured)
             except (ValueError, json.JSONDecodeError) as exc:
                 issues.append(f"{table.sheet}!{coord}: {name}: not valid JSON ({exc})")
+                continue
+            except RecursionError:
+                issues.append(f"{table.sheet}!{coord}: {name}: JSON nested too deeply to be a field value")
                 continue
             if value is not None:
                 data[name] = value
@@ -270,9 +576,14 @@ def _table_records(
             rid = data.get("id", f"row {r}")
             for err in exc.errors(include_url=False):
                 loc = err["loc"]
-                where = cells.get(str(loc[0]), f"row {r}") if loc else f"row {r}"
+                first = str(loc[0]) if loc else ""
+                where = cells.get(first) or f"{letters.get(first, 'A')}{r}"
                 path = ".".join(str(p) for p in loc)
-                issues.append(f"{table.sheet}!{where}: {rid}: {path or '-'}: {err['msg']}")
+                text = f"{table.sheet}!{where}: {rid}: {path or '-'}: {err['msg']}"
+                issues.append(dataclasses.replace(import_issue(text), field=path))
+    if not headers:
+        issues.append(f"{table.sheet}!A1: the sheet is empty: not even its heading row (field names) "
+                      "is there")
     if not table.many and len(records) > 1:
         issues.append(f"{table.sheet}: {len(records)} rows, but there can be only one {table.name} record")
     return records
@@ -286,52 +597,17 @@ class Records:
     edited: bool | None  # None: the workbook carries no digest to tell
 
 
-def _meta(wb: Any) -> dict[str, Any]:
-    if META_SHEET not in wb.sheetnames:
-        return {}
-    return {str(v[0]): v[1] for r, v in sheet_rows(wb[META_SHEET]) if r > 1 and v and len(v) > 1}
+def _meta(book: Book) -> dict[str, Any]:
+    return {str(v[0]): v[1] for r, v in book.sheet(META_SHEET) if r > 1 and v and len(v) > 1}
 
 
-BOOLEAN_FORMULAS = {"=TRUE()": True, "=FALSE()": False}
-"""How LibreOffice writes a typed yes/no into .xlsx: read as the value, not refused as a formula."""
-
-
-def refuse_formulas(path: str | Path, limit: int = 20) -> None:
-    """WorkbookError naming every cell that holds a formula (the import reads typed values only)."""
-    import openpyxl
-
-    wb = openpyxl.load_workbook(Path(path), read_only=True, data_only=False, keep_links=False)
-    found: list[str] = []
-    try:
-        for ws in wb.worksheets:
-            for row in ws.iter_rows():
-                for cell in row:
-                    formula = getattr(cell, "data_type", None) == "f" and cell.value not in BOOLEAN_FORMULAS
-                    if formula and len(found) < limit:
-                        found.append(
-                            f"{ws.title}!{cell.coordinate}: a formula ({str(cell.value)[:40]}): type the "
-                            "value instead; the import never evaluates formulas"
-                        )
-    finally:
-        wb.close()
-    if found:
-        raise WorkbookError(found)
-
-
-def read_records(path: str | Path) -> Records:
+def read_records(path: str | Path | Book) -> Records:
     """The validated records of a standard workbook; WorkbookError lists every problem."""
-    wb = open_workbook(path)
-    wb.close()
-    refuse_formulas(path)
-    wb = open_workbook(path)
-    issues: list[str] = []
+    book = path if isinstance(path, Book) else read_book(path)
+    issues: list[Issue | str] = []
     digest = Digest()
-    try:
-        overflow = read_overflow(wb)
-        tables = {t.name: _table_records(wb, t, overflow, issues, digest) for t in DATA_TABLES}
-        expected = _meta(wb).get("records_sha256")
-    finally:
-        wb.close()
+    tables = {t.name: _table_records(book, t, issues, digest) for t in DATA_TABLES}
+    expected = _meta(book).get("records_sha256")
     if issues:
         raise WorkbookError(issues)
     return Records(tables, None if expected is None else expected != digest.hexdigest())
@@ -342,7 +618,7 @@ def read_records(path: str | Path) -> Records:
 # --------------------------------------------------------------------------
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml's emitter when PyYAML has it
     """Multi-line text as literal blocks; everything else as PyYAML's safe dumper writes it."""
 
 
@@ -448,11 +724,71 @@ def build_records(tables: dict[str, list[dict[str, Any]]],
     return records, errors
 
 
+KEPT_FILES = ("accepted.yaml", "accepted.yml", "README", "README.md", "README.txt", "README.rst")
+"""Files of a register folder that no import writes (accepted risks, a read-me): an import that
+replaces the folder (``--force``) copies them into the new one unchanged."""
+
+
+def _register_entry(path: Path) -> bool:
+    """Whether ``path`` (an entry of a register folder) is a file the loader reads as records."""
+    from audit_lib.io.loader import _ALIASES, KINDS, SUFFIXES
+
+    if path.name.startswith(".") or path.is_symlink():
+        return False
+    stem, suffix = (path.stem, path.suffix.lower()) if path.is_file() else (path.name, "")
+    kind = KINDS.get(_ALIASES.get(stem, stem))
+    if path.is_file():
+        return suffix in SUFFIXES and kind is not None
+    if not path.is_dir() or kind is None or not kind.many:
+        return False
+    return all(p.is_file() and not p.is_symlink() and not p.name.startswith(".")
+               and p.suffix.lower() in SUFFIXES for p in path.iterdir())
+
+
+def foreign_entries(folder: str | Path) -> list[str]:
+    """Entries of ``folder`` that are neither register files nor kept files (:data:`KEPT_FILES`),
+    sorted; a folder is shown with a trailing ``/``. An import never replaces a folder holding any."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p.name + ("/" if p.is_dir() else "") for p in folder.iterdir()
+                  if not (p.name in KEPT_FILES and p.is_file() and not p.is_symlink())
+                  and not _register_entry(p))
+
+
+def kept_files(folder: str | Path) -> list[str]:
+    """The :data:`KEPT_FILES` of ``folder`` an import carries over into the folder it writes."""
+    folder = Path(folder)
+    return [n for n in KEPT_FILES if (folder / n).is_file() and not (folder / n).is_symlink()]
+
+
+def refuse_foreign(folder: str | Path) -> Issue | None:
+    """ROPA-I005 naming the first entries of ``folder`` no import may delete, or None."""
+    foreign = foreign_entries(folder)
+    if not foreign:
+        return None
+    shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+    return Issue.of(
+        "ROPA-I005",
+        f"{folder} holds entries that are not register files ({shown}): refusing to replace it, "
+        "--force or not (is it the folder of several registers? give the register's own folder, "
+        "e.g. ropa/<org>/, or an empty one)",
+        file=str(folder),
+    )
+
+
 def write_draft(files: dict[str, Any], out: str | Path, source: str, command: str,
-                problem: Callable[[Issue], Issue], error: type[Exception]) -> Register:
+                problem: Callable[[Issue], Issue], error: type[Exception],
+                check: Callable[[Register], None] | None = None) -> Register:
     """Write an imported register's files into ``out`` atomically, replacing it only once the draft
-    loads as a valid register; otherwise raise ``error`` with each load problem as ``problem(issue)``
-    (the importer's own code). Every importer (xlsx, Fides, ICO/CNIL spreadsheets) ends here."""
+    loads as a valid register and ``check(register)`` (if given) raised nothing; otherwise raise
+    ``error`` with each load problem as ``problem(issue)`` (the importer's own code). A folder
+    holding anything but register files is never replaced (ROPA-I005); its :data:`KEPT_FILES` are
+    carried over. Every importer (xlsx, Fides, ICO/CNIL spreadsheets) ends here."""
+    out = Path(out)
+    refused = refuse_foreign(out)
+    if refused is not None:
+        raise error([refused])
     holder: dict[str, Register] = {}
 
     def _write(tmp: Path) -> None:
@@ -461,6 +797,13 @@ def write_draft(files: dict[str, Any], out: str | Path, source: str, command: st
             holder["register"] = load_register(tmp)
         except RegisterError as exc:
             raise error([problem(i) for i in exc.issues]) from None
+        if check is not None:
+            check(holder["register"])
+        for name in kept_files(out):
+            shutil.copy2(out / name, tmp / name)
+        refused = refuse_foreign(out)  # written meanwhile? still never deleted
+        if refused is not None:
+            raise error([refused])
 
     target = atomic_folder(out, _write)
     return holder["register"].model_copy(update={"source_path": str(target)})
@@ -476,58 +819,109 @@ def _norm(value: Any) -> str:
     return " ".join(str(value).split())
 
 
-def human_edits(path: str | Path, register: Register, limit: int = 20) -> list[str]:
-    """Cells of the generated sheets that differ from what the records produce (edits not imported)."""
+def _expected_sheets(register: Register) -> dict[str, Any]:
+    """The checked visible sheets as the records render them (rows generated lazily)."""
     from audit_lib.export.context import ExportContext
-    from audit_lib.export.sheet import plain
     from audit_lib.export.workbook import standard_sheets
 
     # transfers and findings are not needed: the sheets and the column that show them are not checked
     ctx = ExportContext(register, None, dt.datetime.now(dt.timezone.utc), transfers=[], diagram=False)
-    expected = {s.name: s for s in standard_sheets(ctx) if s.name in CHECKED_SHEETS}
-    wb = open_workbook(path)
+    return {s.name: s for s in standard_sheets(ctx) if s.name in CHECKED_SHEETS}
+
+
+def _header_row(rows: list[tuple[int, tuple]], headers: list[str]) -> int | None:
+    n = len(headers)
+    for r, values in rows:
+        if [_norm(v) for v in values[:n]] + [""] * (n - len(values[:n])) == headers:
+            return r
+    return None
+
+
+def _ids(rows: Iterator[tuple[int, Any]], column: int) -> dict[str, int]:
+    """{record id: row} of a visible sheet's id column (its "(continued)" rows left out)."""
+    from audit_lib.export.xlsx import CONTINUED
+
+    out: dict[str, int] = {}
+    for r, values in rows:
+        value = values[column] if column < len(values) else None
+        text = _norm(value)
+        if text and text != FILLER and not text.startswith(CONTINUED):
+            out.setdefault(text, r)
+    return out
+
+
+def human_edits(path: str | Path | Book, register: Register, limit: int = 20) -> list[str]:
+    """Cells of the generated sheets that differ from what the records produce (edits not imported).
+
+    A row deleted from a visible sheet with an id column (Controller record, Recipients) while the
+    data.* sheet still holds the record is refused (WorkbookError, ROPA-I004): importing it anyway
+    would silently undo the user's deletion.
+    """
+    from audit_lib.export.sheet import plain
+
+    book = path if isinstance(path, Book) else read_book(path)
     found: list[str] = []
+    deleted: list[Issue] = []
     total = 0
-    try:
-        overflow = read_overflow(wb)
-        for name, sheet in expected.items():
-            if name not in wb.sheetnames:
-                continue
-            skip = {i for i, h in enumerate(sheet.headers) if h in SKIPPED_COLUMNS}
-            want = iter(sheet.rows)
-            header_seen = False
-            for r, values in sheet_rows(wb[name]):
-                if not header_seen:
-                    header_seen = [_norm(v) for v in values[: len(sheet.headers)]] == sheet.headers
+    for name, sheet in _expected_sheets(register).items():
+        if name not in book.rows:
+            continue
+        got_rows = book.sheet(name)
+        head = _header_row(got_rows, sheet.headers)
+        if head is None:
+            continue
+        skip = {i for i, h in enumerate(sheet.headers) if h in SKIPPED_COLUMNS}
+        want = {
+            r: [escape_illegal(str(plain(v)))[0] if isinstance(plain(v), str) else plain(v) for v in row]
+            for r, row in enumerate(sheet.rows, head + 1)
+        }
+        got = {r: values for r, values in got_rows if r > head}
+        spec = next((s for s in EDIT_SHEETS if s.sheet == name), None)
+        if spec is not None:
+            id_col = [_short_header(h) for h in sheet.headers].index(spec.id_header)
+            present = _ids(iter(got.items()), id_col)
+            expected = _ids(iter(want.items()), id_col)
+            gone = [rid for rid in expected if rid not in present]
+            stale = [rid for rid in present if rid not in expected]  # ids renamed in data.* since the export
+            for rid, r in expected.items():
+                if rid in gone and len(gone) > len(stale):
+                    where = f"{name}!{get_column_letter(id_col + 1)}{r}"
+                    deleted.append(Issue.of(
+                        "ROPA-I004",
+                        f"{where}: the row of {spec.kind}[{rid}] was deleted from sheet '{name}', but "
+                        f"data.{spec.kind} still holds the record, so it would be imported: delete its "
+                        f"data.{spec.kind} row too, or import into the register's own folder to apply the "
+                        "deletion", record=where))
+        width = len(sheet.headers)
+        for r in sorted(set(want) | set(got)):
+            values = got.get(r, ())
+            row = want.get(r)
+            if row is None and values and values[0] == FILLER and not any(values[1:]):
+                continue  # the row the writer adds to a sheet with no records
+            row = row if row is not None else [None] * width
+            values = tuple(values) + (None,) * (max(len(row), width) - len(values))
+            row = list(row) + [None] * (len(values) - len(row))
+            for c, (value, exp) in enumerate(zip(values, row, strict=False)):
+                if c in skip or (value is None and exp in (None, "")):
                     continue
-                row = next(want, None)
-                if row is None and values and values[0] == FILLER and not any(values[1:]):
-                    continue  # the row the writer adds to a sheet with no records
-                row = (
-                    [escape_illegal(str(plain(v)))[0] if isinstance(plain(v), str) else plain(v) for v in row]
-                    if row is not None
-                    else [None] * len(sheet.headers)
-                )
-                values = tuple(values) + (None,) * (len(row) - len(values))
-                for c, (got, exp) in enumerate(zip(values, row, strict=False)):
-                    coord = f"{get_column_letter(c + 1)}{r}"
-                    got = join_overflow(got, name, coord, overflow)
-                    if c in skip or _norm(got) == _norm(exp):
-                        continue
-                    total += 1
-                    if len(found) < limit:
-                        found.append(
-                            f"{name}!{coord}: the workbook shows {_short(got)} where the records "
-                            f"give {_short(exp)}"
-                        )
-    finally:
-        wb.close()
+                coord = f"{get_column_letter(c + 1)}{r}"
+                value = join_overflow(value, name, coord, book.overflow)
+                if _norm(value) == _norm(exp):
+                    continue
+                total += 1
+                if len(found) < limit:
+                    found.append(
+                        f"{name}!{coord}: the workbook shows {_shown(value)} where the records "
+                        f"give {_shown(exp)}"
+                    )
+    if deleted:
+        raise WorkbookError(deleted)
     if total > limit:
         found.append(f"... and {total - limit} more cell(s)")
     return found
 
 
-def _short(value: Any, n: int = 60) -> str:
+def _shown(value: Any, n: int = 60) -> str:
     text = _norm(value)
     return repr(text if len(text) <= n else text[: n - 1] + "\u2026")
 
@@ -540,22 +934,32 @@ def _short(value: Any, n: int = 60) -> str:
 def import_xlsx(path: str | Path, out: str | Path, *, check_edits: bool = True) -> ImportResult:
     """Write the register held in workbook ``path`` as YAML files in folder ``out``.
 
-    The folder is replaced only once the new register has loaded without error.
+    Everything is checked first (every cell, every record, the register as it loads, the
+    visible sheets); only then is the folder replaced, in one step (:mod:`audit_lib.io.atomic`).
     """
     path = Path(path)
-    records = read_records(path)
+    book = read_book(path)
+    records = read_records(book)
     files = register_files(records.tables)
+    edits: list[str] = []
+
+    def check(register: Register) -> None:
+        if check_edits:
+            edits.extend(human_edits(book, register))
+
+    kept = kept_files(out)
     register = write_draft(
         files, out, path.name, "ropa import-xlsx",
         lambda i: Issue.of("ROPA-I001", i.message, file=Path(i.file).name, line=i.line,
                            record=i.record or "", field=i.field or ""),
-        WorkbookError,
+        WorkbookError, check,
     )
     target = Path(register.source_path)
     result = ImportResult(
         target, register, sum(len(v) for v in records.tables.values()), data_edited=records.edited
     )
-    edits = human_edits(path, register) if check_edits else []
+    if kept:
+        result.notes.append(f"kept {', '.join(kept)} (not in the workbook) in {target}")
     if edits and records.edited:
         result.notes.append(
             "the data.* sheets were edited after the export, so the generated sheets are "
@@ -687,7 +1091,7 @@ def _show(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-def _short(header: Any) -> str:
+def _short_header(header: Any) -> str:
     return str(header).split(" \u2014 ")[0].strip() if header is not None else ""
 
 
@@ -695,7 +1099,7 @@ def _sheet_cells(
     headers: list[Any], rows: Iterator[tuple[int, tuple]], spec: EditSheet, sheet: str
 ) -> tuple[dict[str, dict[str, tuple[str, str]]], list[Issue], dict[str, int]]:
     """{record id: {short header: (text, cell)}} of a sheet, continuation rows (no id) joined."""
-    cols = [_short(h) for h in headers]
+    cols = [_short_header(h) for h in headers]
     out: dict[str, dict[str, tuple[str, str]]] = {}
     issues: list[Issue] = []
     order: dict[str, int] = {}
@@ -991,9 +1395,9 @@ class EditPlan:
     refused: list[Issue] = field(default_factory=list)
 
 
-def _workbook_baseline(path: Path, register: Register) -> list[str]:
+def _workbook_baseline(book: Book, register: Register) -> list[str]:
     """Records that differ between the workbook's data sheets and the YAML (empty: same version)."""
-    tables = read_records(path).tables
+    tables = read_records(book).tables
     differ = []
     for name, attr in (
         ("activities", "activities"),
@@ -1024,62 +1428,57 @@ def _rendered(register: Register) -> dict[str, tuple[list[str], Iterator[tuple[i
     return out
 
 
-def _workbook_sheets(path: Path, plan: EditPlan) -> dict[str, tuple[list[str], list[tuple[int, tuple]]]]:
-    wb = open_workbook(path)
+def _workbook_sheets(book: Book, plan: EditPlan) -> dict[str, tuple[list[str], list[tuple[int, tuple]]]]:
     out = {}
-    try:
-        overflow = read_overflow(wb)
-        for spec in EDIT_SHEETS:
-            if spec.sheet not in wb.sheetnames:
-                plan.refused.append(
-                    Issue.of(
-                        "ROPA-I010",
-                        f"sheet '{spec.sheet}' is missing (renamed or deleted?): "
-                        f"the workbook's sheets are {', '.join(wb.sheetnames)}",
-                        record=spec.sheet,
-                    )
+    for spec in EDIT_SHEETS:
+        if spec.sheet not in book.sheetnames:
+            plan.refused.append(
+                Issue.of(
+                    "ROPA-I010",
+                    f"sheet '{spec.sheet}' is missing (renamed or deleted?): "
+                    f"the workbook's sheets are {', '.join(book.sheetnames)}",
+                    record=spec.sheet,
                 )
-                continue
-            headers: list[str] | None = None
-            rows = []
-            for r, values in sheet_rows(wb[spec.sheet]):
-                if headers is None:
-                    if spec.id_header in [_short(v) for v in values]:
-                        headers = [None if v is None else str(v) for v in values]
-                    continue
-                rows.append(
-                    (
-                        r,
-                        tuple(
-                            join_overflow(v, spec.sheet, f"{get_column_letter(c + 1)}{r}", overflow)
-                            for c, v in enumerate(values)
-                        ),
-                    )
-                )
+            )
+            continue
+        headers: list[str] | None = None
+        rows = []
+        for r, values in book.sheet(spec.sheet):
             if headers is None:
-                plan.refused.append(
-                    Issue.of(
-                        "ROPA-I010",
-                        f"sheet '{spec.sheet}': no heading row with '{spec.id_header}'",
-                        record=spec.sheet,
-                    )
-                )
+                if spec.id_header in [_short_header(v) for v in values]:
+                    headers = [None if v is None else str(v) for v in values]
                 continue
-            out[spec.sheet] = (headers, rows)
-    finally:
-        wb.close()
+            joined = []
+            for c, v in enumerate(values):
+                try:
+                    coord = f"{get_column_letter(c + 1)}{r}"
+                    joined.append(join_overflow(v, spec.sheet, coord, book.overflow))
+                except WorkbookError as exc:
+                    plan.refused += exc.issues
+                    joined.append(None)
+            rows.append((r, tuple(joined)))
+        if headers is None:
+            plan.refused.append(
+                Issue.of(
+                    "ROPA-I010",
+                    f"sheet '{spec.sheet}': no heading row with '{spec.id_header}'",
+                    record=spec.sheet,
+                )
+            )
+            continue
+        out[spec.sheet] = (headers, rows)
     return out
 
 
-def plan_edits(path: str | Path, register: Register) -> EditPlan:
+def plan_edits(path: str | Path | Book, register: Register) -> EditPlan:
     """The per-field diff between the visible sheets of workbook ``path`` and ``register``."""
     from audit_lib.io.loader import _vocabulary
 
-    path = Path(path)
+    book = path if isinstance(path, Book) else read_book(path)
     plan = EditPlan()
     vocabulary = _vocabulary(register.taxonomy, _NullCollector(), None)
     expected = _rendered(register)
-    got = _workbook_sheets(path, plan)
+    got = _workbook_sheets(book, plan)
     for spec in EDIT_SHEETS:
         if spec.sheet not in got:
             continue
@@ -1101,7 +1500,8 @@ def plan_edits(path: str | Path, register: Register) -> EditPlan:
                 where = f"{spec.sheet}!{cell}"
                 name = spec.fields.get(header)
                 if name is None:
-                    if header in SKIPPED_COLUMNS or _short(header) in {_short(h) for h in SKIPPED_COLUMNS}:
+                    skipped = {_short_header(h) for h in SKIPPED_COLUMNS}
+                    if header in SKIPPED_COLUMNS or _short_header(header) in skipped:
                         continue
                     plan.refused.append(
                         Issue.of(
@@ -1244,13 +1644,12 @@ def apply_edits(path: str | Path, folder: str | Path, *, dry_run: bool = False) 
     silently dropped; untouched records keep their comments and layout (:mod:`audit_lib.io.yaml_edit`);
     the folder is replaced only once the edited register loads (Art 30(3)).
     """
-    import shutil
-
     from audit_lib.io.yaml_edit import YamlList, set_value
 
     path, folder = Path(path), Path(folder)
     register = load_register(folder)
-    differ = _workbook_baseline(path, register)
+    book = read_book(path)
+    differ = _workbook_baseline(book, register)
     if differ:
         shown = ", ".join(differ[:8]) + (f" and {len(differ) - 8} more" if len(differ) > 8 else "")
         raise WorkbookError(
@@ -1264,7 +1663,7 @@ def apply_edits(path: str | Path, folder: str | Path, *, dry_run: bool = False) 
                 )
             ]
         )
-    plan = plan_edits(path, register)
+    plan = plan_edits(book, register)
     if plan.refused:
         raise WorkbookError(plan.refused)
     if dry_run or not plan.edits:
@@ -1293,9 +1692,11 @@ def apply_edits(path: str | Path, folder: str | Path, *, dry_run: bool = False) 
     holder: dict[str, Register] = {}
 
     def _write(tmp: Path) -> None:
-        for item in folder.iterdir():
-            if item.is_file():
-                shutil.copy2(item, tmp / item.name)
+        for item in folder.iterdir():  # everything, subfolders too: the edits touch only their files
+            if item.is_dir() and not item.is_symlink():
+                shutil.copytree(item, tmp / item.name, symlinks=True)
+            else:
+                shutil.copy2(item, tmp / item.name, follow_symlinks=False)
         for name, doc in files.items():
             (tmp / name).write_text(doc.render(), encoding="utf-8")
         try:

@@ -235,61 +235,27 @@ def read_cells(path: str | Path) -> list[Cells]:
             "register as .xlsx (or .ods) without macros",
             path,
         )
-    from audit_lib.io.import_xlsx import BOOLEAN_FORMULAS, WorkbookError, check_archive
+    from audit_lib.io.import_xlsx import WorkbookError, read_book
 
     if suffix == ".ods":
         return _read_ods(path)
     if suffix not in (".xlsx", ".xltx"):
         raise _fail(f"unknown file type '{suffix}': give an .xlsx or .ods file", path)
-    try:
-        check_archive(path)
+    try:  # the one cell reader of the xlsx imports: formulas, error values, NaN ... refused by cell
+        book = read_book(path, wanted=lambda name: True, overflow=False)
     except WorkbookError as exc:
         raise SpreadsheetError(
             [Issue.of("ROPA-I030", i.message, file=path.name, record=i.record) for i in exc.issues]
         ) from None
-    with zipfile.ZipFile(path) as zf:
-        names = zf.namelist()
-        if any(n.lower().endswith("vbaproject.bin") for n in names):
-            raise _fail(
-                "the workbook contains macros (vbaProject.bin): refused; save it as .xlsx without macros",
-                path,
-            )
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
-    except Exception as exc:
-        raise _fail(f"cannot be read as a workbook ({type(exc).__name__}: {exc})", path) from None
-    sheets, formulas = [], []
-    try:
-        for ws in wb.worksheets:
-            rows: list[list[Any]] = []
-            for r, row in enumerate(ws.iter_rows(max_col=MAX_COLUMNS)):
-                if r >= MAX_ROWS:
-                    raise _fail(f"sheet {ws.title} has more than {MAX_ROWS} rows", path)
-                values = []
-                for c, cell in enumerate(row):
-                    if getattr(cell, "data_type", None) == "f" and cell.value in BOOLEAN_FORMULAS:
-                        values.append(BOOLEAN_FORMULAS[cell.value])  # LibreOffice's typed yes/no
-                        continue
-                    if getattr(cell, "data_type", None) == "f":
-                        formulas.append(
-                            Issue.of(
-                                "ROPA-I030",
-                                f"{ws.title}!{get_column_letter(c + 1)}{r + 1}: a "
-                                f"formula ({str(cell.value)[:40]}): the import reads typed "
-                                "values only; paste the column as values",
-                                file=path.name,
-                                record=f"{ws.title}!{get_column_letter(c + 1)}{r + 1}",
-                            )
-                        )
-                    values.append(cell.value)
-                rows.append(values)
-            sheets.append(Cells(ws.title, rows))
-    finally:
-        wb.close()
-    if formulas:
-        raise SpreadsheetError(formulas)
+    sheets = []
+    for name in book.sheetnames:
+        found = book.sheet(name)
+        if found and found[-1][0] > MAX_ROWS:
+            raise _fail(f"sheet {name} has more than {MAX_ROWS} rows", path)
+        rows: list[list[Any]] = [[] for _ in range(found[-1][0] if found else 0)]
+        for r, values in found:
+            rows[r - 1] = list(values)
+        sheets.append(Cells(name, rows))
     return sheets
 
 
