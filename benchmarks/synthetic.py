@@ -355,6 +355,11 @@ def write_synthetic_register(folder: str | Path, n_activities: int = 10_000, n_r
         return _write(folder, rng, n_activities, n_recipients)
 
 
+ACTIVITIES_PER_FILE = 20_000
+"""Larger registers get an ``activities/`` folder of files of this many activities each
+(about 17 MB: one 100,000-activity file would pass the loader's 64 MB limit)."""
+
+
 def _write(folder: Path, rng: random.Random, n_activities: int, n_recipients: int) -> Path:
     recipients = _recipients(rng, n_recipients)
     recipient_ids = [r["id"] for r in recipients]
@@ -374,6 +379,12 @@ def _write(folder: Path, rng: random.Random, n_activities: int, n_recipients: in
         "commitments": _commitments(rng, recipient_ids),
         "processor_activities": _processor_activities(rng, recipient_ids, measures),
     }
+    if n_activities > ACTIVITIES_PER_FILE:  # one file would pass the loader's 64 MB limit
+        del files["activities"]
+        (folder / "activities").mkdir(exist_ok=True)
+        for part, start in enumerate(range(0, n_activities, ACTIVITIES_PER_FILE)):
+            chunk = activities[start:start + ACTIVITIES_PER_FILE]
+            _dump(chunk, folder / "activities" / f"part-{part:03d}.yaml")
     for name, data in files.items():
         _dump(data, folder / f"{name}.yaml")
     return folder
@@ -387,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     path = write_synthetic_register(args.out, args.activities, args.recipients, args.seed)
-    size = sum(p.stat().st_size for p in path.glob("*.yaml"))
+    size = sum(p.stat().st_size for p in path.rglob("*.yaml"))
     print(f"wrote {path} ({args.activities} activities, {args.recipients} recipients, {size / 1e6:.1f} MB)")
     return 0
 
