@@ -129,6 +129,24 @@ def test_notebook_helpers_share_one_review(builds):
     assert builds == {"graph": 1, "classify": 1, "audit": 1}
 
 
+def test_notebook_02_builds_one_graph_and_one_classification(builds, monkeypatch):
+    """The notebook itself, run cell by cell in this process: every figure and table, the
+    sub-processor chains included, comes from the one Review its first cell builds."""
+    import json
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    notebook = json.loads((ROOT / "notebooks" / "02_data_flows_and_transfers.ipynb").read_text())
+    cells = ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"]
+    monkeypatch.chdir(ROOT / "notebooks")
+    namespace: dict = {}
+    for source in cells:
+        exec(compile(source, "notebook 02", "exec"), namespace)  # noqa: S102 - the project's own notebook
+    assert len(namespace["transfers"]) > 0
+    assert builds["graph"] == 1 and builds["classify"] == 1
+
+
 def test_audit_without_a_review_classifies_once(builds):
     from audit_lib.audit import audit
 

@@ -11,12 +11,16 @@ people, :func:`subject_register` restricts the register to their activities and
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from audit_lib.analysis.graph import CONTROLLER, build_graph, flow_view
 from audit_lib.analysis.queries import BlastRadius, onward_chain
 from audit_lib.model import Register
+
+if TYPE_CHECKING:
+    from audit_lib.review import Review
 
 # --------------------------------------------------------------------------
 # Personal data breach (Art 33, 34)
@@ -78,9 +82,11 @@ def breach_notifications(register: Register, radius: BlastRadius) -> pd.DataFram
     return pd.DataFrame(rows, columns=["notify", "who", "article", "when", "condition"])
 
 
-def onward_chains(register: Register, as_of: dt.date | str | None = None) -> pd.DataFrame:
-    """Every chain of sub-processors (Art 28(2), (4)), from each top-level party that has one."""
-    graph = build_graph(register, as_of)
+def onward_chains(register: Register, as_of: dt.date | str | None = None,
+                  review: Review | None = None) -> pd.DataFrame:
+    """Every chain of sub-processors (Art 28(2), (4)), from each top-level party that has one;
+    give the caller's ``review`` so its graph is walked rather than built again."""
+    graph = review.graph if review is not None else build_graph(register, as_of)
     tops = [r.id for r in register.recipients if register.sub_processors_of(r.id) and not r.parent]
     chains = [onward_chain(register, rid, as_of, graph=graph).assign(chain_of=rid) for rid in tops]
     if not chains:

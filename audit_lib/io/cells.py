@@ -83,13 +83,3 @@ def split_for_cell(text: str) -> tuple[str, list[str]]:
         return text, []
     head = split_text(text, MAX_CELL_CHARS - _MARKER_ROOM)[0]
     return head, split_text(text[len(head):])
-
-
-def csv_text(text: str) -> str:
-    """Text for a csv file that a spreadsheet may open: formula-like values get a leading quote.
-
-    CSV has no cell types, so Excel and LibreOffice evaluate ``=...`` on opening a csv
-    file; the OWASP-recommended apostrophe keeps the value literal there. The json
-    export carries values unchanged.
-    """
-    return "'" + text if formula_like(text) else text
