@@ -68,21 +68,26 @@ if TYPE_CHECKING:
     from audit_lib.review import Review
 
 
-class TransferStatus(str, Enum):
+class _TextEnum(str, Enum):
+    """An enum that is its text: ``str()`` gives the value, and it hashes like the value, so dicts
+    and Counters keyed by the text find it (what JSON and CSV show is the value)."""
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __hash__(self) -> int:
+        return str.__hash__(self)
+
+
+class TransferStatus(_TextEnum):
     """Outcome of the classification of one transfer (the text is what JSON/CSV show)."""
 
     compliant = "compliant"
     to_verify = "safeguard to verify"
     no_mechanism = "no lawful mechanism"
 
-    def __str__(self) -> str:
-        return self.value
 
-    def __hash__(self) -> int:  # hash like its text, so dicts and Counters keyed by text find it
-        return str.__hash__(self)
-
-
-class Mechanism(str, Enum):
+class Mechanism(_TextEnum):
     """What a transfer rests on: adequacy computed from the reference data, or a declared tool."""
 
     adequacy = "adequacy"
@@ -97,30 +102,18 @@ class Mechanism(str, Enum):
     derogation = "derogation"
     none = "none"
 
-    def __str__(self) -> str:
-        return self.value
-
-    def __hash__(self) -> int:  # hash like its text, so dicts and Counters keyed by text find it
-        return str.__hash__(self)
-
     @property
     def label(self) -> str:
         """Its name, from the reference data (safeguards.yaml)."""
         return ref.mechanism_name(self.value)
 
 
-class Direction(str, Enum):
+class Direction(_TextEnum):
     """Which way a flow goes relative to the controller."""
 
     outbound = "outbound"  # controller -> recipient
     onward = "onward"  # processor -> sub-processor
     inbound = "inbound"  # source party -> controller (the controller imports)
-
-    def __str__(self) -> str:
-        return self.value
-
-    def __hash__(self) -> int:  # hash like its text, so dicts and Counters keyed by text find it
-        return str.__hash__(self)
 
 
 STATUSES = tuple(s.value for s in TransferStatus)

@@ -60,17 +60,16 @@ class YamlProblem(Exception):
         self.line = line
 
 
-class SourceInt(int):
-    """An int read from a plain scalar, keeping the text it was written as (``str()``, ``repr()``).
-
-    A text field given one gets that text back (``0301234567``, not ``301234567``): pydantic
-    coerces numbers to text with ``str()``.
-    """
+class _KeepsSource:
+    """A number read from a plain scalar that keeps the text it was written as (``str()``,
+    ``repr()``): a text field given one gets that text back (``0301234567``, not ``301234567``;
+    ``1.10``, not ``1.1``), since pydantic coerces numbers to text with ``str()``."""
 
     source: str
+    _number: type
 
-    def __new__(cls, value: int, source: str) -> SourceInt:
-        obj = super().__new__(cls, value)
+    def __new__(cls, value: Any, source: str) -> Any:
+        obj = super().__new__(cls, value)  # int or float, the class's other base
         obj.source = source
         return obj
 
@@ -80,26 +79,19 @@ class SourceInt(int):
     __repr__ = __str__
 
     def __reduce__(self) -> tuple:
-        return SourceInt, (int(self), self.source)
+        return type(self), (self._number(self), self.source)
 
 
-class SourceFloat(float):
-    """A float read from a plain scalar, keeping the text it was written as (``1.10``, not ``1.1``)."""
+class SourceInt(_KeepsSource, int):
+    """An int that keeps its source text (see :class:`_KeepsSource`)."""
 
-    source: str
+    _number = int
 
-    def __new__(cls, value: float, source: str) -> SourceFloat:
-        obj = super().__new__(cls, value)
-        obj.source = source
-        return obj
 
-    def __str__(self) -> str:
-        return self.source
+class SourceFloat(_KeepsSource, float):
+    """A float that keeps its source text (see :class:`_KeepsSource`)."""
 
-    __repr__ = __str__
-
-    def __reduce__(self) -> tuple:
-        return SourceFloat, (float(self), self.source)
+    _number = float
 
 
 MAX_INT_DIGITS = 4300
