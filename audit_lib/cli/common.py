@@ -208,3 +208,29 @@ def refuse_folder(out: Path, command: str) -> None:
     """Exit 1 when the output file name ``out`` names an existing folder."""
     if out.is_dir():
         raise CliExit(1, f"ropa {command}: cannot write {out}: it is a folder; give a file name")
+
+
+def recover_output_folder(out: Path, command: str) -> None:
+    """Before an import writes register folder ``out``: put back a folder an interrupted swap left
+    aside (said on stderr), and exit 1 when ``out`` is a file."""
+    from audit_lib.io.atomic import recover_folder
+
+    restored = recover_folder(out)
+    if restored:
+        print(f"note: {restored}", file=sys.stderr)
+    if out.exists() and not out.is_dir():
+        raise CliExit(1, f"ropa {command}: {out} exists and is not a folder")
+
+
+def refuse_import_target(out: Path, command: str, force: bool) -> None:
+    """Exit 1 unless an import may write register folder ``out``: never a folder holding anything
+    but register files, a non-empty one only with ``--force``, and its parent must exist."""
+    from audit_lib.io.import_xlsx import refuse_foreign
+
+    refused = refuse_foreign(out)
+    if refused is not None:
+        raise CliExit(1, f"ropa {command}: {refused.message}; nothing was written")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise CliExit(1, f"ropa {command}: {out} is not empty; use --force to replace its register files")
+    if not out.parent.is_dir():
+        raise CliExit(1, f"ropa {command}: folder {out.parent} does not exist")

@@ -14,7 +14,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from audit_lib.cli.common import CliExit, plural
+from audit_lib.cli.common import CliExit, plural, recover_output_folder, refuse_import_target
 from audit_lib.issues import Issue, Severity
 
 
@@ -50,24 +50,12 @@ def _print(issues: list[Issue], quiet: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from audit_lib.io.atomic import recover_folder
     from audit_lib.io.fides import FidesError, import_fides
-    from audit_lib.io.import_xlsx import refuse_foreign
     from audit_lib.io.spreadsheet import SpreadsheetError, import_spreadsheet
 
     out = Path(args.output)
-    restored = recover_folder(out)
-    if restored:
-        print(f"note: {restored}", file=sys.stderr)
-    if out.exists() and not out.is_dir():
-        raise CliExit(1, f"ropa import: {out} exists and is not a folder")
-    refused = refuse_foreign(out)
-    if refused is not None:
-        raise CliExit(1, f"ropa import: {refused.message}; nothing was written")
-    if out.is_dir() and any(out.iterdir()) and not args.force:
-        raise CliExit(1, f"ropa import: {out} is not empty; use --force to replace it")
-    if not out.parent.is_dir():
-        raise CliExit(1, f"ropa import: folder {out.parent} does not exist")
+    recover_output_folder(out, "import")
+    refuse_import_target(out, "import", args.force)
     if args.kind != "fides" and len(args.sources) != 1:
         raise CliExit(2, f"ropa import {args.kind}: give one spreadsheet")
     if (

@@ -6,7 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from audit_lib.cli.common import CliExit, exit_with_issues, plural
+from audit_lib.cli.common import (
+    CliExit,
+    exit_with_issues,
+    plural,
+    recover_output_folder,
+    refuse_import_target,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,28 +44,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from audit_lib.io.atomic import recover_folder
-    from audit_lib.io.import_xlsx import WorkbookError, import_xlsx, refuse_foreign
+    from audit_lib.io.import_xlsx import WorkbookError, import_xlsx
 
     out = Path(args.output)
-    restored = recover_folder(out)
-    if restored:
-        print(f"note: {restored}", file=sys.stderr)
-    if out.exists() and not out.is_dir():
-        raise CliExit(1, f"ropa import-xlsx: {out} exists and is not a folder")
+    recover_output_folder(out, "import-xlsx")
     if (out / "organisation.yaml").is_file() and not args.force:
         return _run_edits(args, out)
     if args.dry_run:
         raise CliExit(
             2, "ropa import-xlsx: --dry-run shows the edits against a register: give its folder as -o"
         )
-    refused = refuse_foreign(out)
-    if refused is not None:
-        raise CliExit(1, f"ropa import-xlsx: {refused.message}; nothing was written")
-    if out.is_dir() and any(out.iterdir()) and not args.force:
-        raise CliExit(1, f"ropa import-xlsx: {out} is not empty; use --force to replace its register files")
-    if not out.parent.is_dir():
-        raise CliExit(1, f"ropa import-xlsx: folder {out.parent} does not exist")
+    refuse_import_target(out, "import-xlsx", args.force)
     try:
         result = import_xlsx(args.workbook, out)
     except WorkbookError as exc:
