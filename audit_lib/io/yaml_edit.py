@@ -33,12 +33,21 @@ def _is_content(line: str) -> bool:
     return bool(s) and not s.startswith("#")
 
 
+def _read(path: Path) -> str:
+    """The text of register file ``path``, opened as the loader opens every register file
+    (:func:`audit_lib.io.files.read_file`: no symlink out of its folder, no FIFO, size-bounded)."""
+    from audit_lib.io.files import read_file
+    from audit_lib.io.loader import MAX_FILE_BYTES
+
+    return read_file(path, path.parent, MAX_FILE_BYTES).decode("utf-8")
+
+
 class YamlList:
     """A register file holding a list of records with ids (activities.yaml, recipients.yaml, ...)."""
 
     def __init__(self, path: str | Path, id_field: str = "id"):
         self.path = Path(path)
-        self.text = self.path.read_text(encoding="utf-8") if self.path.exists() else ""
+        self.text = _read(self.path) if self.path.exists() else ""
         self.id_field = id_field
         data = _yaml().load(self.text) if self.text.strip() else None
         self.data: CommentedSeq = data if data is not None else CommentedSeq()
